@@ -1,0 +1,222 @@
+"""Turning a word of a sentence into a coded actor, for a given date.
+
+The head of an argument ("leader", "official", "Sullivan", "Washington") is read together with
+its modifiers, appositions and "of" phrases: "China's leader, Xi Jinping" is Xi; "a top Chinese
+military official" is CHN MIL; "the Biden administration" is USA GOV. A named person's sector
+comes from the office the knowledge base says they held on the event's date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+
+from spacy.tokens import Doc, Token
+
+from communique.actors.kb import KnowledgeBase, Person
+from communique.actors.mentions import Mention
+from communique.records import Actor
+
+MODIFIER_DEPS = {"compound", "amod", "nmod", "poss", "npadvmod"}
+# The order in which a modifier's country is trusted: "China's" beats "Chinese" beats "of …".
+COUNTRY_DEP_PRIORITY = {"poss": 0, "compound": 1, "amod": 1, "nmod": 1, "appos": 2, "prep": 3}
+COPULAR_LEMMAS = {"be", "serve", "become", "remain"}
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What the words around a head say: a country and a sector, each possibly unknown."""
+
+    country: str | None = None
+    sector: str | None = None
+    role_text: str | None = None
+
+
+class ActorResolver:
+    """Resolves argument heads in one document to actors; built once per document."""
+
+    def __init__(self, doc: Doc, mentions: list[Mention], kb: KnowledgeBase) -> None:
+        self.doc = doc
+        self.kb = kb
+        self.mentions = mentions
+        self._mention_at: dict[int, Mention] = {}
+        for mention in mentions:
+            for index in range(mention.start, mention.end):
+                self._mention_at[index] = mention
+        self._role_last_words = {phrase[-1] for phrase in kb.roles}
+        self._longest_role = max((len(phrase) for phrase in kb.roles), default=1)
+
+    def mention_of(self, token: Token) -> Mention | None:
+        return self._mention_at.get(token.i)
+
+    def actor(self, head: Token, when: date) -> Actor | None:
+        """The actor ``head`` refers to on ``when``, or None when it names no actor."""
+        mention = self.mention_of(head)
+        if mention is None:
+            mention = self._appositive_person(head)
+        if mention is not None:
+            return self._from_mention(mention, head, when)
+        if self.is_role_word(head):
+            return self._from_role(head)
+        return None
+
+    def is_role_word(self, token: Token) -> bool:
+        return _forms(token) & self._role_last_words != set()
+
+    def _appositive_person(self, head: Token) -> Mention | None:
+        for child in head.children:
+            if child.dep_ == "appos":
+                mention = self.mention_of(child)
+                if mention is not None and mention.is_person:
+                    return mention
+        return None
+
+    def _from_mention(self, mention: Mention, head: Token, when: date) -> Actor:
+        surface = mention.surface
+        if mention.is_person:
+            return self._person(mention, head, when)
+        assert surface is not None
+        if surface.kind == "organisation" and surface.organisation is not None:
+            organisation = surface.organisation
+            return Actor(
+                text=mention.text,
+                name=organisation.name,
+                code=organisation.code,
+                country=None,
+                sector=organisation.sector,
+            )
+        name = self.kb.country_name(surface.country) or mention.text
+        if surface.kind == "metonym":
+            name = mention.text
+        return Actor.of(
+            text=mention.text, name=name, country=surface.country, sector=surface.sector
+        )
+
+    def _person(self, mention: Mention, head: Token, when: date) -> Actor:
+        person = mention.person
+        cues = self.cues(self.doc[mention.start : mention.end].root, include_clauses=True)
+        if head.i not in range(mention.start, mention.end):
+            cues = _merge(cues, self.cues(head))
+        country, sector = _person_code(person, cues, when)
+        name = mention.person_name or mention.text
+        return Actor.of(text=mention.text, name=name, country=country, sector=sector)
+
+    def _from_role(self, head: Token) -> Actor:
+        cues = self.cues(head)
+        if cues.sector is None:
+            # "a Pentagon chief": the seat of power says which branch the role belongs to.
+            cues = _merge(cues, Cues(sector=self._metonym_sector(head)))
+        text = _phrase_text(head)
+        return Actor.of(text=text, name=text, country=cues.country, sector=cues.sector)
+
+    def cues(self, head: Token, *, include_clauses: bool = False) -> Cues:
+        """Country and sector read from the words that describe ``head``."""
+        described = _describing_tokens(head, include_clauses=include_clauses)
+        sector, role_text = self._role_sector(described)
+        country = self._country(head, described)
+        return Cues(country=country, sector=sector, role_text=role_text)
+
+    def _country(self, head: Token, described: list[Token]) -> str | None:
+        ranked: list[tuple[int, int, str]] = []
+        for token in described:
+            mention = self.mention_of(token)
+            if mention is None or token.i == head.i:
+                continue
+            country = _mention_country(mention)
+            if country:
+                ranked.append((_country_rank(token, head), token.i, country))
+        return min(ranked)[2] if ranked else None
+
+    def _role_sector(self, tokens: list[Token]) -> tuple[str | None, str | None]:
+        """The sector of the role phrase nearest the end (the head), longest phrase first."""
+        best: tuple[int, int, str, str] | None = None
+        for start in range(len(tokens)):
+            for length in range(min(self._longest_role, len(tokens) - start), 0, -1):
+                window = tokens[start : start + length]
+                if not _contiguous(window):
+                    continue
+                sector = self._lookup_role(window)
+                if sector is not None:
+                    rank = (window[-1].i, length, sector, " ".join(t.text for t in window))
+                    best = rank if best is None or rank[:2] > best[:2] else best
+                    break
+        return (best[2], best[3]) if best else (None, None)
+
+    def _metonym_sector(self, head: Token) -> str | None:
+        for token in _describing_tokens(head, include_clauses=False):
+            mention = self.mention_of(token)
+            if mention is not None and mention.surface and mention.surface.kind == "metonym":
+                return mention.surface.sector
+        return None
+
+    def _lookup_role(self, window: list[Token]) -> str | None:
+        candidates: list[tuple[str, ...]] = [()]
+        for token in window:
+            candidates = [(*c, form) for c in candidates for form in _forms(token)]
+        for candidate in candidates:
+            if candidate in self.kb.roles:
+                return self.kb.roles[candidate]
+        return None
+
+
+def _forms(token: Token) -> set[str]:
+    return {token.lower_, token.lemma_.lower()}
+
+
+def _contiguous(tokens: list[Token]) -> bool:
+    return all(b.i == a.i + 1 for a, b in pairwise(tokens))
+
+
+def _describing_tokens(head: Token, *, include_clauses: bool) -> list[Token]:
+    """The head with its modifiers, appositions and "of" phrases, in text order."""
+    tokens: set[Token] = {head}
+    for child in head.children:
+        if (
+            child.dep_ in MODIFIER_DEPS
+            or child.dep_ == "appos"
+            or (child.dep_ == "prep" and child.lower_ == "of")
+            or (include_clauses and child.dep_ == "relcl" and child.lemma_ in COPULAR_LEMMAS)
+        ):
+            tokens.update(child.subtree)
+    return sorted(tokens, key=lambda token: token.i)
+
+
+def _country_rank(token: Token, head: Token) -> int:
+    path_dep = token.dep_
+    ancestor = token
+    while ancestor.head.i != head.i and ancestor.head.i != ancestor.i:
+        ancestor = ancestor.head
+        path_dep = ancestor.dep_
+    return COUNTRY_DEP_PRIORITY.get(path_dep, 4)
+
+
+def _mention_country(mention: Mention) -> str | None:
+    if mention.person is not None:
+        return mention.person.country
+    return mention.surface.country if mention.surface else None
+
+
+def _merge(first: Cues, second: Cues) -> Cues:
+    return Cues(
+        country=first.country or second.country,
+        sector=first.sector or second.sector,
+        role_text=first.role_text or second.role_text,
+    )
+
+
+def _person_code(person: Person | None, cues: Cues, when: date) -> tuple[str | None, str | None]:
+    """Known office on the date first, then the title in the text, then "former official"."""
+    if person is None:
+        return cues.country, cues.sector
+    office = person.office_at(when)
+    if office is not None:
+        return office.country or person.country or cues.country, office.sector
+    sector = cues.sector or ("ELI" if person.left_office_before(when) else None)
+    return person.country or cues.country, sector
+
+
+def _phrase_text(head: Token) -> str:
+    left = [t for t in head.lefts if t.dep_ in MODIFIER_DEPS]
+    start = min([head.i, *(t.left_edge.i for t in left)])
+    return head.doc[start : head.i + 1].text

@@ -1,0 +1,330 @@
+"""The ``communique`` command line: a thin layer over the Python API.
+
+Library code raises; this module turns errors into one-line messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from communique import __version__
+from communique.errors import CommuniqueError, InputError
+from communique.ingest.dates import parse_date
+from communique.ingest.documents import DEFAULT_MAX_BYTES, ReadOptions, read_jsonl, read_text_file
+from communique.output import csv_row, csv_writer, print_table, write_jsonl
+from communique.records import Article, Event
+
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+
+CODE_EXAMPLES = """
+\b
+Examples:
+  communique code article.txt --date 2024-08-29
+  communique code article.txt --date 2024-08-29 --format jsonl
+  communique code --input docs.jsonl --output events.jsonl
+  cat docs.jsonl | communique code --input - --format csv > events.csv
+
+\b
+Each line of a --input file is one document:
+  {"id": "a1", "text": "…", "date": "2024-08-29", "title": "…", "url": "…", "source": "…"}
+A .txt file may start with header lines (Date:, Title:, URL:, Source:, Id:) and a blank line.
+"""
+
+
+@dataclass
+class Tally:
+    coded: int = 0
+    events: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="communique")
+def cli() -> None:
+    """communique: news reports about international affairs turned into event data.
+
+    \b
+    Examples:
+      communique code article.txt --date 2024-08-29
+      communique code --input docs.jsonl --output events.jsonl
+    """
+
+
+@cli.command(epilog=CODE_EXAMPLES)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--input",
+    "input_path",
+    metavar="FILE|-",
+    help="JSON Lines documents to code ('-' for standard input).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write events here instead of standard output.",
+)
+@click.option(
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD",
+    help="Publication date for documents that carry none.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "csv"]),
+    help="Output format (default: table on screen, jsonl or csv for --output by suffix).",
+)
+@click.option("--model", help="spaCy pipeline to use: an installed package name or a path.")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Documents per nlp.pipe batch.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Skip documents larger than this.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def code(
+    files: tuple[Path, ...],
+    input_path: str | None,
+    output_path: Path | None,
+    date_text: str | None,
+    fmt: str | None,
+    model: str | None,
+    batch_size: int | None,
+    max_bytes: int,
+    quiet: bool,
+) -> None:
+    """Code news articles into events (who did what to whom, when and where)."""
+    if not files and not input_path:
+        raise click.UsageError("give article files, or --input FILE with JSON Lines documents")
+    errors = Console(stderr=True, highlight=False)
+    published = _option_date(date_text)
+    options = ReadOptions(published=published, max_bytes=max_bytes)
+    fmt = fmt or _default_format(output_path)
+    try:
+        tally = _run(files, input_path, output_path, fmt, options, model, batch_size, quiet, errors)
+    except CommuniqueError as error:
+        raise click.ClickException(str(error)) from error
+    if not quiet:
+        _summary(tally, errors)
+    if tally.coded == 0:
+        sys.exit(1)
+
+
+def _run(
+    files: tuple[Path, ...],
+    input_path: str | None,
+    output_path: Path | None,
+    fmt: str,
+    options: ReadOptions,
+    model: str | None,
+    batch_size: int | None,
+    quiet: bool,
+    errors: Console,
+) -> Tally:
+    from communique.coder import Coder  # loading spaCy is slow: only when there is work
+
+    tally = Tally()
+    with ExitStack() as stack:
+        items = _documents(files, input_path, options, stack)
+        total = _count(files, input_path)
+        articles = _articles(items, tally, errors)
+        with (
+            errors.status("loading the language model…", spinner="dots")
+            if not quiet
+            else ExitStack()
+        ):
+            coder = Coder(model, batch_size=batch_size)
+        sink = _Sink(fmt, output_path, stack)
+        progress = _progress(errors, enabled=not quiet and total != 1)
+        with progress:
+            task = progress.add_task("coding", total=total)
+            for article, events in coder.code_documents(
+                articles, on_skip=lambda a, e: _skip(e, tally, errors)
+            ):
+                tally.coded += 1
+                tally.events += len(events)
+                sink.write(article, events)
+                progress.advance(task)
+        sink.close()
+    return tally
+
+
+class _Sink:
+    """Where events go: a table printed at the end, or records streamed as they come."""
+
+    def __init__(self, fmt: str, path: Path | None, stack: ExitStack) -> None:
+        self.fmt = fmt
+        self.table_events: list[tuple[Article, list[Event]]] = []
+        self.stream: IO[str] = sys.stdout
+        if path is not None:
+            self.stream = stack.enter_context(path.open("w", encoding="utf-8", newline=""))
+        self.writer: Any = csv_writer(self.stream) if fmt == "csv" else None
+
+    def write(self, article: Article, events: list[Event]) -> None:
+        if self.fmt == "table":
+            self.table_events.append((article, events))
+        elif self.fmt == "csv":
+            for event in events:
+                self.writer.writerow(csv_row(event))
+        else:
+            write_jsonl(events, self.stream)
+
+    def close(self) -> None:
+        if self.fmt != "table":
+            self.stream.flush()
+            return
+        console = Console(
+            file=self.stream, highlight=False, width=None if self.stream.isatty() else 160
+        )
+        for article, events in self.table_events:
+            title = article.title or article.id
+            heading = (
+                f"{title} ({article.published.isoformat() if article.published else 'no date'})"
+            )
+            print_table(events, console, title=heading)
+
+
+def _documents(
+    files: tuple[Path, ...], input_path: str | None, options: ReadOptions, stack: ExitStack
+) -> Iterator[Article | InputError]:
+    for path in files:
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            yield from _jsonl_file(path, options)
+        else:
+            try:
+                yield read_text_file(path, options)
+            except InputError as error:
+                yield error
+    if input_path == "-":
+        yield from read_jsonl(sys.stdin.buffer, name="<stdin>", options=options)
+    elif input_path:
+        yield from _jsonl_file(Path(input_path), options)
+
+
+def _jsonl_file(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        yield InputError(
+            f"{path}: cannot read the file ({error.strerror or error})", where=str(path)
+        )
+        return
+    with handle:
+        yield from read_jsonl(handle, name=str(path), options=options)
+
+
+def _articles(
+    items: Iterator[Article | InputError], tally: Tally, errors: Console
+) -> Iterator[Article]:
+    for item in items:
+        if isinstance(item, InputError):
+            _skip(item, tally, errors)
+        else:
+            yield item
+
+
+def _skip(error: InputError, tally: Tally, errors: Console) -> None:
+    tally.skipped.append(str(error))
+    errors.print(f"communique: skipped {error}", markup=False)
+
+
+def _count(files: tuple[Path, ...], input_path: str | None) -> int | None:
+    """How many documents there will be, when that is cheap to know (for the progress bar)."""
+    if input_path == "-":
+        return None
+    total = 0
+    for path in [*files, *([Path(input_path)] if input_path else [])]:
+        if path.suffix.lower() in JSONL_SUFFIXES or (input_path and path == Path(input_path)):
+            try:
+                with path.open("rb") as handle:
+                    total += sum(1 for line in handle if line.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+class _RateColumn(ProgressColumn):
+    """Documents per second, blank until there is a measurement."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} docs/s" if speed else "", style="progress.data.speed")
+
+
+def _progress(errors: Console, *, enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def _summary(tally: Tally, errors: Console) -> None:
+    skipped = len(tally.skipped)
+    line = f"coded {tally.coded} document{'s' if tally.coded != 1 else ''}: {tally.events} events"
+    if skipped:
+        line += f"; skipped {skipped} (see the messages above)"
+    errors.print(line, markup=False)
+
+
+def _option_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text, where="--date")
+    except InputError as error:
+        raise click.BadParameter(str(error), param_hint="--date") from error
+
+
+def _default_format(output_path: Path | None) -> str:
+    if output_path is None:
+        return "table"
+    return "csv" if output_path.suffix.lower() == ".csv" else "jsonl"
+
+
+def main() -> None:
+    """Console entry point: no traceback reaches the user, whatever happens."""
+    try:
+        cli.main(prog_name="communique")
+    except KeyboardInterrupt:
+        click.echo("communique: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # the last line of defence: report, never dump a traceback
+        click.echo(f"communique: internal error: {type(error).__name__}: {error}", err=True)
+        click.echo("communique: please report this with the command you ran", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

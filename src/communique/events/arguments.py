@@ -1,0 +1,127 @@
+"""Finding the words that fill a pattern's source and target slots in a dependency parse."""
+
+from __future__ import annotations
+
+from spacy.tokens import Token
+
+from communique.events.patterns import Pattern
+
+# Clauses that borrow the subject of the verb they hang from: "met X and held talks",
+# "said after meeting X", "agreed to visit".
+SUBJECT_SHARING_DEPS = {"conj", "xcomp", "advcl", "pcomp", "prep"}
+MAX_CLIMB = 6
+
+
+def matches(pattern: Pattern, trigger: Token) -> bool:
+    """Whether the trigger satisfies the pattern's particle and object conditions."""
+    obj = direct_object(trigger)
+    obj_forms = _forms(obj) if obj is not None else set()
+    if pattern.particle and not _has_particle(trigger, pattern.particle):
+        return False
+    if pattern.objects and not obj_forms & pattern.objects:
+        return False
+    return not obj_forms & pattern.not_objects
+
+
+def direct_object(verb: Token) -> Token | None:
+    return next((c for c in verb.children if c.dep_ in {"dobj", "obj"}), None)
+
+
+def is_passive(verb: Token) -> bool:
+    return any(child.dep_ in {"nsubjpass", "auxpass"} for child in verb.children)
+
+
+def verb_sources(verb: Token) -> list[Token]:
+    """The verb's agent: its subject, the passive "by" phrase, or a governing verb's subject."""
+    if is_passive(verb):
+        return [p for agent in verb.children if agent.dep_ == "agent" for p in _pobjs(agent)]
+    node = verb
+    for _ in range(MAX_CLIMB):
+        # Climbing from "to visit" to "is expected": the raised passive subject is the agent.
+        subject_deps = {"nsubj", "csubj"} if node is verb else {"nsubj", "csubj", "nsubjpass"}
+        subject = next((c for c in node.children if c.dep_ in subject_deps), None)
+        if subject is not None:
+            return [subject]
+        if node.dep_ == "relcl":
+            return [node.head]
+        if node.dep_ not in SUBJECT_SHARING_DEPS or node.head is node:
+            return []
+        node = node.head
+    return []
+
+
+def verb_targets(verb: Token, slot: str) -> list[Token]:
+    """Words filling ``slot`` for a verb (the passive subject is always a target)."""
+    if is_passive(verb):
+        passive = [c for c in verb.children if c.dep_ == "nsubjpass"]
+        if passive:
+            return passive
+    if slot == "dobj":
+        obj = direct_object(verb)
+        return [obj] if obj is not None else []
+    if slot == "dative":
+        return [c for c in verb.children if c.dep_ in {"dative", "iobj"}]
+    if slot.startswith("prep:"):
+        return _prep_objects(verb, slot.removeprefix("prep:"))
+    return []
+
+
+LIGHT_VERBS = {"hold", "have", "conduct", "begin", "start", "open", "resume", "continue", "launch"}
+
+
+def light_verb_sources(noun: Token) -> list[Token]:
+    """"held seven hours of talks with X": the subject of the light verb runs the talks."""
+    node = noun
+    for _ in range(3):
+        node = node.head
+        if node.pos_ == "VERB":
+            return verb_sources(node) if node.lemma_ in LIGHT_VERBS else []
+        if node.dep_ not in {"dobj", "pobj", "prep", "nsubj", "attr"} and node.pos_ != "ADP":
+            return []
+    return []
+
+
+def noun_slot(noun: Token, slot: str) -> list[Token]:
+    if slot == "poss":
+        return [c for c in noun.children if c.dep_ == "poss"]
+    if slot.startswith("prep:"):
+        return _prep_objects(noun, slot.removeprefix("prep:"))
+    return []
+
+
+def with_conjuncts(tokens: list[Token]) -> list[Token]:
+    """Coordinated actors each take part: "Biden and Xi" gives both."""
+    expanded: list[Token] = []
+    for token in tokens:
+        for item in (token, *token.conjuncts):
+            if item not in expanded and item.pos_ != "VERB":
+                expanded.append(item)
+    return expanded
+
+
+def _prep_objects(head: Token, preposition: str) -> list[Token]:
+    places = [head]
+    obj = direct_object(head)
+    if obj is not None:
+        places.append(obj)
+    found: list[Token] = []
+    for place in places:
+        for child in place.children:
+            if child.dep_ in {"prep", "prt", "agent"} and child.lower_ == preposition:
+                found += _pobjs(child)
+    # "called on Russia" is sometimes parsed with "on" as a particle and Russia as the object.
+    if not found and obj is not None and _has_particle(head, preposition):
+        found.append(obj)
+    return found
+
+
+def _pobjs(preposition: Token) -> list[Token]:
+    return [c for c in preposition.children if c.dep_ in {"pobj", "pcomp"} and c.pos_ != "VERB"]
+
+
+def _has_particle(verb: Token, particle: str) -> bool:
+    return any(c.dep_ in {"prt", "prep"} and c.lower_ == particle for c in verb.children)
+
+
+def _forms(token: Token) -> set[str]:
+    return {token.lower_, token.lemma_.lower()}

@@ -1,0 +1,337 @@
+"""From a parsed, actor-marked document to coded events.
+
+For every sentence: find trigger words the pattern book knows, fill source and target slots
+from the dependency parse, resolve the date, modality, negation and place, resolve the actors
+for that date, and build one event per (source, target) pair. Speech acts ("said", "told")
+are coded only when no more specific event is reported inside what was said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Span, Token
+
+from communique import ontology
+from communique.actors.kb import KnowledgeBase
+from communique.actors.resolve import ActorResolver
+from communique.events import arguments, dates, modality
+from communique.events.patterns import Pattern, PatternBook
+from communique.events.places import PlaceIndex
+from communique.records import Actor, Event, Location, Modality, content_id
+
+QUOTE_MARKS = {'"', "“", "”", "«", "»"}
+LOCATIVE_PREPOSITIONS = {"in", "at"}
+VISIT_CODES = {"042", "043"}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    token: Token
+    pattern: Pattern
+
+
+@dataclass
+class Arguments:
+    sources: list[Token] = field(default_factory=list)
+    targets: list[Token] = field(default_factory=list)
+
+
+class EventExtractor:
+    def __init__(self, patterns: PatternBook, kb: KnowledgeBase, places: PlaceIndex) -> None:
+        self.patterns = patterns
+        self.kb = kb
+        self.places = places
+
+    def extract(self, doc: Doc, *, article_id: str, published: date | None) -> list[Event]:
+        resolver = ActorResolver(doc, doc._.actor_mentions or [], self.kb)
+        events: list[Event] = []
+        seen: set[tuple[object, ...]] = set()
+        for index, sentence in enumerate(doc.sents):
+            context = _SentenceContext(self, resolver, sentence, index, article_id, published)
+            for event in context.events():
+                key = (index, event.source.identity, event.target.identity, event.cameo.code)
+                if key not in seen:
+                    seen.add(key)
+                    events.append(event)
+        return events
+
+    def triggers(self, sentence: Span) -> list[Trigger]:
+        found = []
+        for token in sentence:
+            pattern = self._pattern_for(token)
+            if pattern is not None:
+                found.append(Trigger(token, pattern))
+        return [t for t in found if not _covered_by_verb_object(t, found)]
+
+    def _pattern_for(self, token: Token) -> Pattern | None:
+        lemma = token.lemma_.lower()
+        if token.pos_ == "VERB":
+            candidates = self.patterns.verbs.get(lemma, [])
+            return next((p for p in candidates if arguments.matches(p, token)), None)
+        if token.pos_ in {"NOUN", "PROPN"}:
+            candidates = self.patterns.nouns.get(lemma, [])
+            return candidates[0] if candidates else None
+        return None
+
+
+class _SentenceContext:
+    """Everything needed to code one sentence; lives only while it is coded."""
+
+    def __init__(
+        self,
+        extractor: EventExtractor,
+        resolver: ActorResolver,
+        sentence: Span,
+        index: int,
+        article_id: str,
+        published: date | None,
+    ) -> None:
+        self.extractor = extractor
+        self.resolver = resolver
+        self.sentence = sentence
+        self.index = index
+        self.article_id = article_id
+        self.published = published
+
+    def events(self) -> list[Event]:
+        triggers = self.extractor.triggers(self.sentence)
+        specific = [t for t in triggers if not t.pattern.statement]
+        events = [e for t in specific for e in self._code(t)]
+        coded = {e.span[0] for e in events}
+        for trigger in triggers:
+            if trigger.pattern.statement and not self._reports_event(trigger.token, coded):
+                events += self._code(trigger)
+        return events
+
+    def _reports_event(self, verb: Token, coded_offsets: set[int]) -> bool:
+        return any(token.idx in coded_offsets for token in _said(verb))
+
+    def _code(self, trigger: Trigger) -> list[Event]:
+        found = self._arguments(trigger)
+        if not found.sources:
+            return []
+        mood = modality.modality_of(trigger.token)
+        when, basis = self._date(trigger.token, future=mood != "asserted")
+        on = when.representative if when else (self.published or date.today())
+        events = []
+        for source_token in found.sources:
+            source = self._actor(source_token, on)
+            if source is None:
+                continue
+            targets = found.targets
+            if trigger.pattern.statement and not targets:
+                targets = self._statement_targets(trigger.token, source, on)
+            for target_token in targets:
+                target = self._actor(target_token, on, look_inside=True)
+                if target is not None and _distinct(source, target):
+                    event = self._event(trigger, source, target, mood, when, basis)
+                    events.append(event)
+        return events
+
+    def _arguments(self, trigger: Trigger) -> Arguments:
+        token, pattern = trigger.token, trigger.pattern
+        if pattern.noun:
+            return _noun_arguments(token, pattern)
+        sources = arguments.with_conjuncts(arguments.verb_sources(token))
+        targets: list[Token] = []
+        for slot in pattern.targets:
+            targets = arguments.with_conjuncts(arguments.verb_targets(token, slot))
+            if any(self._codable(t) for t in targets):
+                break
+            targets = []
+        if not targets and len(sources) > 1 and pattern.code.startswith("04"):
+            # "Biden and Xi met": the coordinated subjects meet each other.
+            sources, targets = sources[:1], sources[1:]
+        return Arguments(sources, targets)
+
+    def _codable(self, token: Token) -> bool:
+        on = self.published or date.today()
+        actor = self._actor(token, on, look_inside=True)
+        return actor is not None
+
+    def _actor(self, token: Token, on: date, *, look_inside: bool = False) -> Actor | None:
+        actor = self.resolver.actor(token, on)
+        if actor is None and look_inside:
+            actor = self._owner(token, on)
+        return actor if actor is not None and _is_coded(actor) else None
+
+    def _owner(self, thing: Token, on: date) -> Actor | None:
+        """"rejected Washington's framing", "criticized American arms sales": the owner acts."""
+        for child in thing.children:
+            if child.dep_ == "poss":
+                inner: Token | None = child
+            elif child.dep_ == "prep" and child.lower_ == "of":
+                inner = next((c for c in child.children if c.dep_ == "pobj"), None)
+            elif child.dep_ in {"amod", "compound"} and child.i < thing.i:
+                mention = self.resolver.mention_of(child)
+                inner = child if mention is not None and not mention.is_person else None
+            else:
+                inner = None
+            actor = self.resolver.actor(inner, on) if inner is not None else None
+            if actor is not None:
+                return actor
+        return None
+
+    def _statement_targets(self, verb: Token, source: Actor, on: date) -> list[Token]:
+        """The first actor of another country named in what was said."""
+        for token in sorted(_said(verb), key=lambda t: t.i):
+            actor = self._actor(token, on)
+            if actor is not None and actor.country != source.country:
+                return [token]
+        return []
+
+    def _date(
+        self, trigger: Token, *, future: bool
+    ) -> tuple[dates.ResolvedDate | None, str | None]:
+        if self.published is None:
+            return None, None
+        candidates = []
+        for entity in self.sentence.ents:
+            if entity.label_ != "DATE":
+                continue
+            ahead = future or modality.refers_to_future(entity.root)
+            resolved = dates.resolve(entity.text, self.published, future=ahead)
+            if resolved is not None:
+                candidates.append((_tree_distance(trigger, entity.root), resolved))
+        if candidates:
+            return min(candidates, key=lambda pair: pair[0])[1], "text"
+        return dates.day(self.published), "published"
+
+    def _event(
+        self,
+        trigger: Trigger,
+        source: Actor,
+        target: Actor,
+        mood: Modality,
+        when: dates.ResolvedDate | None,
+        basis: str | None,
+    ) -> Event:
+        pattern, token = trigger.pattern, trigger.token
+        code = pattern.intent_code if mood != "asserted" and pattern.intent_code else pattern.code
+        identity = [
+            self.article_id,
+            str(self.index),
+            str(token.idx),
+            code,
+            *source.identity,
+            *target.identity,
+        ]
+        return Event(
+            event_id=content_id(*identity),
+            article_id=self.article_id,
+            sentence_index=self.index,
+            sentence=self.sentence.text.strip(),
+            span=(token.idx, token.idx + len(token.text)),
+            trigger=token.text,
+            rule=pattern.rule,
+            date=when.value if when else None,
+            date_precision=when.precision if when else None,
+            date_basis="text" if basis == "text" else ("published" if basis else None),
+            source=source,
+            target=target,
+            cameo=ontology.cameo(code),
+            plover=ontology.plover(code),
+            location=self._location(token, target, code),
+            modality=mood,
+            negated=modality.is_negated(token),
+            quote=_quote(self.sentence) if pattern.statement else None,
+        )
+
+    def _location(self, trigger: Token, target: Actor, code: str) -> Location | None:
+        """A place "in"/"at" which the event happened, within the trigger's own phrase."""
+        for token in trigger.subtree:
+            if token.dep_ == "prep" and token.lower_ in LOCATIVE_PREPOSITIONS:
+                for place in token.children:
+                    if place.dep_ == "pobj" and place.ent_type_ in {"GPE", "LOC", "FAC"}:
+                        location = self.extractor.places.lookup(_entity_text(place))
+                        if location is not None:
+                            return location
+        if code in VISIT_CODES:
+            return self.extractor.places.lookup(target.text)
+        return None
+
+
+def _noun_arguments(noun: Token, pattern: Pattern) -> Arguments:
+    sources: list[Token] = []
+    targets: list[Token] = []
+    for slot in pattern.sources:
+        found = arguments.with_conjuncts(arguments.noun_slot(noun, slot))
+        if found:
+            # "talks between A and B": the first named is the source, the others its targets.
+            sources, targets = found[:1], (found[1:] if slot == "prep:between" else [])
+            break
+    if not sources:
+        sources = arguments.with_conjuncts(arguments.light_verb_sources(noun))
+    if not targets:
+        for slot in pattern.targets:
+            targets = arguments.with_conjuncts(arguments.noun_slot(noun, slot))
+            if targets:
+                break
+    return Arguments(sources, [t for t in targets if t not in sources])
+
+
+def _covered_by_verb_object(trigger: Trigger, found: list[Trigger]) -> bool:
+    """ "held talks with X" is one event: the verb pattern already covers the noun "talks"."""
+    if trigger.pattern.noun is None:
+        return False
+    head = trigger.token.head
+    return any(t.token == head and t.pattern.objects for t in found)
+
+
+def _said(verb: Token) -> list[Token]:
+    """The words of what a speech verb reports: its clausal complements and quoted text."""
+    words: list[Token] = []
+    for child in verb.children:
+        if child.dep_ in {"ccomp", "xcomp", "parataxis", "dobj"}:
+            words += list(child.subtree)
+    words += [t for t in _quoted_tokens(verb.sent) if t not in words]
+    return words
+
+
+def _quoted_tokens(sentence: Span) -> list[Token]:
+    inside = False
+    tokens = []
+    for token in sentence:
+        if token.text in QUOTE_MARKS:
+            inside = not inside if token.text in {'"'} else token.text in {"“", "«"}
+            continue
+        if inside:
+            tokens.append(token)
+    return tokens
+
+
+def _quote(sentence: Span) -> str | None:
+    quoted = _quoted_tokens(sentence)
+    if not quoted:
+        return None
+    return sentence.doc[quoted[0].i : quoted[-1].i + 1].text
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    chain_a = [a, *a.ancestors]
+    chain_b = [b, *b.ancestors]
+    positions = {token.i: depth for depth, token in enumerate(chain_a)}
+    for depth, token in enumerate(chain_b):
+        if token.i in positions:
+            return depth + positions[token.i]
+    return len(chain_a) + len(chain_b)
+
+
+def _entity_text(token: Token) -> str:
+    for entity in token.doc.ents:
+        if entity.start <= token.i < entity.end:
+            return entity.text
+    return token.text
+
+
+def _is_coded(actor: Actor) -> bool:
+    return bool(actor.country) or actor.code.startswith("IGO") or actor.sector in {"IGO", "NGO"}
+
+
+def _distinct(source: Actor, target: Actor) -> bool:
+    if source.name == target.name or source.identity == target.identity:
+        return False
+    # A country does not act on itself unless different parts of it are named.
+    return not (source.country == target.country and source.sector == target.sector)

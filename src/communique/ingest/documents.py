@@ -1,0 +1,148 @@
+"""Reading documents to code: plain-text files and JSON Lines of documents.
+
+Each reader yields ``Article`` objects, or ``InputError`` objects for the items it had to
+skip, so that one bad input never stops a batch and every skip can be counted and reported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from communique.errors import Errors, InputError
+from communique.ingest.dates import parse_date
+from communique.records import Article
+
+DEFAULT_MAX_BYTES = 5_000_000
+HEADER_FIELDS = {"title", "date", "url", "source", "id"}
+BINARY_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    published: date | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+def read_text_file(path: Path, options: ReadOptions) -> Article:
+    """A plain-text article; an optional header block (``Date: 2024-08-29`` …) gives metadata."""
+    where = str(path)
+    text = decode(_read_bytes(path, options), where=where)
+    if not text.strip():
+        raise InputError(Errors.E001.format(where=where), where=where)
+    fields, body = split_header(text)
+    published = options.published
+    if published is None and "date" in fields:
+        published = parse_date(fields["date"], where=where)
+    if published is None:
+        raise InputError(Errors.E005.format(where=where), where=where)
+    return Article(
+        text=body,
+        published=published,
+        id=fields.get("id", ""),
+        title=fields.get("title"),
+        url=fields.get("url"),
+        source=fields.get("source"),
+    )
+
+
+def read_jsonl(
+    stream: IO[bytes], *, name: str, options: ReadOptions
+) -> Iterator[Article | InputError]:
+    """Documents ``{"id", "text", "date"[, "title", "url", "source"]}``, one JSON object a line."""
+    for number, raw in enumerate(stream, start=1):
+        where = f"{name}:{number}"
+        if not raw.strip():
+            continue
+        try:
+            yield _document(raw, where=where, options=options)
+        except InputError as error:
+            yield error
+
+
+def _document(raw: bytes, *, where: str, options: ReadOptions) -> Article:
+    if len(raw) > options.max_bytes:
+        size, limit = _size(len(raw)), _size(options.max_bytes)
+        raise InputError(Errors.E004.format(where=where, size=size, limit=limit), where=where)
+    try:
+        record = json.loads(decode(raw, where=where))
+    except json.JSONDecodeError as error:
+        raise InputError(Errors.E006.format(where=where, detail=error.msg), where=where) from error
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        got = type(record).__name__ if not isinstance(record, dict) else "no text string"
+        raise InputError(Errors.E007.format(where=where, got=got), where=where)
+    return _article(record, where=where, options=options)
+
+
+def _article(record: dict[str, Any], *, where: str, options: ReadOptions) -> Article:
+    if not record["text"].strip():
+        raise InputError(Errors.E008.format(where=where), where=where)
+    raw_date = record.get("date") or record.get("published")
+    if raw_date:
+        published = parse_date(raw_date, where=where)
+    elif options.published is not None:
+        published = options.published
+    else:
+        raise InputError(Errors.E005.format(where=where), where=where)
+    return Article(
+        text=record["text"],
+        published=published,
+        id=str(record["id"]) if record.get("id") not in (None, "") else "",
+        title=_optional(record.get("title")),
+        url=_optional(record.get("url")),
+        source=_optional(record.get("source")),
+    )
+
+
+def _optional(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read_bytes(path: Path, options: ReadOptions) -> bytes:
+    where = str(path)
+    try:
+        size = path.stat().st_size
+        if size > options.max_bytes:
+            limit = _size(options.max_bytes)
+            raise InputError(
+                Errors.E004.format(where=where, size=_size(size), limit=limit), where=where
+            )
+        return path.read_bytes()
+    except OSError as error:
+        detail = error.strerror or str(error)
+        raise InputError(Errors.E010.format(where=where, detail=detail), where=where) from error
+
+
+def decode(data: bytes, *, where: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); binary data and other encodings are refused."""
+    nul = data.find(b"\x00", 0, BINARY_SNIFF_BYTES)
+    if nul >= 0:
+        raise InputError(Errors.E002.format(where=where, offset=nul), where=where)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            Errors.E003.format(where=where, offset=error.start), where=where
+        ) from error
+
+
+def split_header(text: str) -> tuple[dict[str, str], str]:
+    """Split ``Key: value`` lines at the very top, ended by a blank line, from the body."""
+    lines = text.lstrip("\ufeff").split("\n")
+    fields: dict[str, str] = {}
+    for number, line in enumerate(lines):
+        if not line.strip():
+            return (fields, "\n".join(lines[number + 1 :])) if fields else ({}, text)
+        key, sep, value = line.partition(":")
+        if not sep or key.strip().lower() not in HEADER_FIELDS:
+            return {}, text
+        fields[key.strip().lower()] = value.strip()
+    return {}, text
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"

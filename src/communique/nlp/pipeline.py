@@ -1,0 +1,40 @@
+"""Load a spaCy pipeline and append communique's components to it."""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+
+from communique.config import DEFAULT_MODELS
+from communique.errors import Errors, PipelineError
+
+# The components are registered with spaCy when their modules are imported.
+COMPONENTS = ("communique_actors", "communique_events")
+
+
+def load_base_pipeline(name: str | None = None) -> Language:
+    """The named pipeline (package name or path), else the first default that is installed."""
+    candidates = (name,) if name else DEFAULT_MODELS
+    failure = ""
+    for candidate in candidates:
+        try:
+            nlp = spacy.load(candidate)
+        except (OSError, ImportError, ValueError) as error:
+            failure = str(error).splitlines()[0]
+            continue
+        if "parser" not in nlp.pipe_names:
+            raise PipelineError(Errors.E031.format(name=candidate))
+        return nlp
+    raise PipelineError(Errors.E030.format(name=name or DEFAULT_MODELS[-1], detail=failure))
+
+
+def build_pipeline(name: str | None = None) -> Language:
+    """A pipeline ready to code events: the base model plus actor and event components."""
+    import communique.actors.component
+    import communique.events.component  # noqa: F401  (registers the factory)
+
+    nlp = load_base_pipeline(name)
+    for component in COMPONENTS:
+        if component not in nlp.pipe_names:
+            nlp.add_pipe(component, last=True)
+    return nlp
