@@ -60,7 +60,9 @@ def verb_targets(verb: Token, slot: str) -> list[Token]:
         obj = direct_object(verb)
         return [obj] if obj is not None else []
     if slot == "dative":
-        return [c for c in verb.children if c.dep_ in {"dative", "iobj"}]
+        datives = [c for c in verb.children if c.dep_ in {"dative", "iobj"}]
+        # "gave aid to Y" is parsed with "to" as the dative: the recipient is its object.
+        return [p for c in datives for p in (_pobjs(c) if c.pos_ == "ADP" else [c])]
     if slot.startswith("prep:"):
         return _prep_objects(verb, slot.removeprefix("prep:"))
     return []
@@ -107,7 +109,7 @@ def _prep_objects(head: Token, preposition: str) -> list[Token]:
     found: list[Token] = []
     for place in places:
         for child in place.children:
-            if child.dep_ in {"prep", "prt", "agent"} and child.lower_ == preposition:
+            if child.dep_ in {"prep", "prt", "agent", "dative"} and child.lower_ == preposition:
                 found += _pobjs(child)
     # "called on Russia" is sometimes parsed with "on" as a particle and Russia as the object.
     if not found and obj is not None and _has_particle(head, preposition):

@@ -1,4 +1,9 @@
-"""The ``communique_events`` pipeline component: codes events onto every Doc."""
+"""The event-side pipeline components: dates, places, and the events themselves.
+
+``communique_dates`` resolves every date expression against the publication date,
+``communique_places`` finds the places named, and ``communique_events`` codes events using
+both and the actors marked by ``communique_actors``.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,40 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from communique.actors.kb import KnowledgeBase
+from communique.events.dates import date_mentions
 from communique.events.extract import EventExtractor
+from communique.events.modality import refers_to_future
 from communique.events.patterns import PatternBook
 from communique.events.places import PlaceIndex
+from communique.records import Location
 
-for _name in ("events", "published", "article_id"):
+for _name in ("events", "published", "article_id", "dates", "places"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
+
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+
+
+class DateComponent:
+    def __call__(self, doc: Doc) -> Doc:
+        published: date | None = doc._.published
+        doc._.dates = date_mentions(doc, published, future_context=refers_to_future)
+        return doc
+
+
+class PlaceComponent:
+    def __init__(self, index: PlaceIndex) -> None:
+        self.index = index
+
+    def __call__(self, doc: Doc) -> Doc:
+        places: dict[int, Location] = {}
+        for entity in doc.ents:
+            if entity.label_ in PLACE_LABELS:
+                location = self.index.lookup(entity.text)
+                if location is not None:
+                    places.update({token.i: location for token in entity})
+        doc._.places = places
+        return doc
 
 
 class EventComponent:
@@ -26,6 +58,16 @@ class EventComponent:
         article_id: str = doc._.article_id or ""
         doc._.events = self.extractor.extract(doc, article_id=article_id, published=published)
         return doc
+
+
+@Language.factory("communique_dates", requires=["doc.ents", "token.dep"])
+def make_date_component(nlp: Language, name: str) -> DateComponent:
+    return DateComponent()
+
+
+@Language.factory("communique_places", requires=["doc.ents"])
+def make_place_component(nlp: Language, name: str) -> PlaceComponent:
+    return PlaceComponent(PlaceIndex.default())
 
 
 @Language.factory("communique_events", requires=["doc.ents", "token.dep"])

@@ -14,8 +14,11 @@ Rules (documented in docs/events.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from spacy.tokens import Doc, Token
 
 from communique.records import DatePrecision
 
@@ -65,6 +68,46 @@ class ResolvedDate:
         if self.precision == "month":
             return date.fromisoformat(self.value + "-15")
         return date(int(self.value), 7, 1)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date expression in the text, read both ways: as past and as future.
+
+    Which reading an event takes depends on the event (an intended meeting "in November" is
+    the coming November) and on the clause around the date ("to be held in November").
+    """
+
+    root: Token
+    text: str
+    past: ResolvedDate
+    future: ResolvedDate
+    future_context: bool
+
+    def reading(self, *, future: bool) -> ResolvedDate:
+        return self.future if future or self.future_context else self.past
+
+
+def date_mentions(
+    doc: Doc, published: date | None, *, future_context: Callable[[Token], bool]
+) -> list[DateMention]:
+    """Every DATE entity of ``doc`` that denotes a point in time, resolved against ``published``.
+
+    ``future_context`` is a callable telling whether the clause around a token looks ahead.
+    """
+    if published is None:
+        return []
+    mentions = []
+    for entity in doc.ents:
+        if entity.label_ != "DATE":
+            continue
+        past = resolve(entity.text, published)
+        future = resolve(entity.text, published, future=True)
+        if past is None or future is None:
+            continue
+        ahead = future_context(entity.root)
+        mentions.append(DateMention(entity.root, entity.text, past, future, ahead))
+    return mentions
 
 
 def day(value: date) -> ResolvedDate:

@@ -121,7 +121,7 @@ class _SentenceContext:
             if source is None:
                 continue
             targets = found.targets
-            if trigger.pattern.statement and not targets:
+            if "complement" in trigger.pattern.targets and not targets:
                 targets = self._statement_targets(trigger.token, source, on)
             for target_token in targets:
                 target = self._actor(target_token, on, look_inside=True)
@@ -185,18 +185,17 @@ class _SentenceContext:
     def _date(
         self, trigger: Token, *, future: bool
     ) -> tuple[dates.ResolvedDate | None, str | None]:
+        """The date expression nearest the trigger in the parse, else the publication date."""
         if self.published is None:
             return None, None
-        candidates = []
-        for entity in self.sentence.ents:
-            if entity.label_ != "DATE":
-                continue
-            ahead = future or modality.refers_to_future(entity.root)
-            resolved = dates.resolve(entity.text, self.published, future=ahead)
-            if resolved is not None:
-                candidates.append((_tree_distance(trigger, entity.root), resolved))
-        if candidates:
-            return min(candidates, key=lambda pair: pair[0])[1], "text"
+        sentence_dates = [
+            mention
+            for mention in trigger.doc._.dates or []
+            if self.sentence.start <= mention.root.i < self.sentence.end
+        ]
+        if sentence_dates:
+            nearest = min(sentence_dates, key=lambda m: (_tree_distance(trigger, m.root), m.root.i))
+            return nearest.reading(future=future), "text"
         return dates.day(self.published), "published"
 
     def _event(
@@ -241,13 +240,12 @@ class _SentenceContext:
 
     def _location(self, trigger: Token, target: Actor, code: str) -> Location | None:
         """A place "in"/"at" which the event happened, within the trigger's own phrase."""
+        places: dict[int, Location] = trigger.doc._.places or {}
         for token in trigger.subtree:
             if token.dep_ == "prep" and token.lower_ in LOCATIVE_PREPOSITIONS:
                 for place in token.children:
-                    if place.dep_ == "pobj" and place.ent_type_ in {"GPE", "LOC", "FAC"}:
-                        location = self.extractor.places.lookup(_entity_text(place))
-                        if location is not None:
-                            return location
+                    if place.dep_ == "pobj" and place.i in places:
+                        return places[place.i]
         if code in VISIT_CODES:
             return self.extractor.places.lookup(target.text)
         return None
@@ -317,13 +315,6 @@ def _tree_distance(a: Token, b: Token) -> int:
         if token.i in positions:
             return depth + positions[token.i]
     return len(chain_a) + len(chain_b)
-
-
-def _entity_text(token: Token) -> str:
-    for entity in token.doc.ents:
-        if entity.start <= token.i < entity.end:
-            return entity.text
-    return token.text
 
 
 def _is_coded(actor: Actor) -> bool:

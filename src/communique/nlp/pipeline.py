@@ -9,7 +9,7 @@ from communique.config import DEFAULT_MODELS
 from communique.errors import Errors, PipelineError
 
 # The components are registered with spaCy when their modules are imported.
-COMPONENTS = ("communique_actors", "communique_events")
+COMPONENTS = ("communique_actors", "communique_dates", "communique_places", "communique_events")
 
 
 def load_base_pipeline(name: str | None = None) -> Language:
