@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -27,9 +27,16 @@ from rich.progress import (
 from rich.text import Text
 
 from communique import __version__
-from communique.errors import CommuniqueError, InputError
+from communique.config import load_settings
+from communique.errors import CommuniqueError, Errors, InputError
 from communique.ingest.dates import parse_date
-from communique.ingest.documents import DEFAULT_MAX_BYTES, ReadOptions, read_jsonl, read_text_file
+from communique.ingest.documents import (
+    BINARY_SNIFF_BYTES,
+    DEFAULT_MAX_BYTES,
+    ReadOptions,
+    read_jsonl,
+    read_text_file,
+)
 from communique.output import csv_row, csv_writer, print_table, write_jsonl
 from communique.records import Article, Event
 
@@ -101,9 +108,7 @@ def cli() -> None:
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Skip documents larger than this.",
+    help=f"Skip documents larger than this many bytes (default {DEFAULT_MAX_BYTES:,}).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def code(
@@ -114,7 +119,7 @@ def code(
     fmt: str | None,
     model: str | None,
     batch_size: int | None,
-    max_bytes: int,
+    max_bytes: int | None,
     quiet: bool,
 ) -> None:
     """Code news articles into events (who did what to whom, when and where)."""
@@ -122,14 +127,15 @@ def code(
         raise click.UsageError("give article files, or --input FILE with JSON Lines documents")
     errors = Console(stderr=True, highlight=False)
     published = _option_date(date_text)
-    options = ReadOptions(published=published, max_bytes=max_bytes)
     fmt = fmt or _default_format(output_path)
     try:
+        settings = load_settings(max_bytes=max_bytes)
+        options = ReadOptions(published=published, max_bytes=settings.max_bytes)
         tally = _run(files, input_path, output_path, fmt, options, model, batch_size, quiet, errors)
     except CommuniqueError as error:
         raise click.ClickException(str(error)) from error
     if not quiet:
-        _summary(tally, errors)
+        _summary(tally)
     if tally.coded == 0:
         sys.exit(1)
 
@@ -149,21 +155,17 @@ def _run(
 
     tally = Tally()
     with ExitStack() as stack:
-        items = _documents(files, input_path, options, stack)
-        total = _count(files, input_path)
-        articles = _articles(items, tally, errors)
-        with (
-            errors.status("loading the language model…", spinner="dots")
-            if not quiet
-            else ExitStack()
-        ):
+        with errors.status("loading the language model…") if not quiet else ExitStack():
             coder = Coder(model, batch_size=batch_size)
+        total = _count(files, input_path)
+        options = replace(options, max_chars=coder.nlp.max_length)
+        items = _documents(files, input_path, options)
+        articles = _codable(items, tally)
         sink = _Sink(fmt, output_path, stack)
-        progress = _progress(errors, enabled=not quiet and total != 1)
-        with progress:
+        with _progress(errors, enabled=not quiet and total != 1) as progress:
             task = progress.add_task("coding", total=total)
             for article, events in coder.code_documents(
-                articles, on_skip=lambda a, e: _skip(e, tally, errors)
+                articles, on_skip=lambda _, error: _skip(error, tally)
             ):
                 tally.coded += 1
                 tally.events += len(events)
@@ -209,7 +211,7 @@ class _Sink:
 
 
 def _documents(
-    files: tuple[Path, ...], input_path: str | None, options: ReadOptions, stack: ExitStack
+    files: tuple[Path, ...], input_path: str | None, options: ReadOptions
 ) -> Iterator[Article | InputError]:
     for path in files:
         if path.suffix.lower() in JSONL_SUFFIXES:
@@ -226,30 +228,51 @@ def _documents(
 
 
 def _jsonl_file(path: Path, options: ReadOptions) -> Iterator[Article | InputError]:
+    where = str(path)
     try:
         handle = path.open("rb")
     except OSError as error:
-        yield InputError(
-            f"{path}: cannot read the file ({error.strerror or error})", where=str(path)
-        )
+        detail = error.strerror or str(error)
+        yield InputError(Errors.E010.format(where=where, detail=detail), where=where)
         return
     with handle:
-        yield from read_jsonl(handle, name=str(path), options=options)
+        head = handle.read(BINARY_SNIFF_BYTES)
+        problem = _whole_file_problem(head, where)
+        if problem is not None:
+            yield problem
+            return
+        handle.seek(0)
+        found = False
+        for item in read_jsonl(handle, name=where, options=options):
+            found = True
+            yield item
+        if not found:
+            yield InputError(Errors.E012.format(where=where), where=where)
 
 
-def _articles(
-    items: Iterator[Article | InputError], tally: Tally, errors: Console
-) -> Iterator[Article]:
+def _whole_file_problem(head: bytes, where: str) -> InputError | None:
+    """A JSON Lines file that is empty or binary is one problem, not one per line."""
+    if not head:
+        return InputError(Errors.E001.format(where=where), where=where)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        return InputError(Errors.E002.format(where=where, offset=nul), where=where)
+    return None
+
+
+def _codable(items: Iterator[Article | InputError], tally: Tally) -> Iterator[Article]:
+    """The articles; every other item is reported, counted and skipped."""
     for item in items:
         if isinstance(item, InputError):
-            _skip(item, tally, errors)
+            _skip(item, tally)
         else:
             yield item
 
 
-def _skip(error: InputError, tally: Tally, errors: Console) -> None:
+def _skip(error: InputError, tally: Tally) -> None:
+    # Plain echo: one line per skipped input, never wrapped, whatever the terminal width.
     tally.skipped.append(str(error))
-    errors.print(f"communique: skipped {error}", markup=False)
+    click.echo(f"communique: skipped {error}", err=True)
 
 
 def _count(files: tuple[Path, ...], input_path: str | None) -> int | None:
@@ -290,12 +313,16 @@ def _progress(errors: Console, *, enabled: bool) -> Progress:
     )
 
 
-def _summary(tally: Tally, errors: Console) -> None:
+def _summary(tally: Tally) -> None:
     skipped = len(tally.skipped)
-    line = f"coded {tally.coded} document{'s' if tally.coded != 1 else ''}: {tally.events} events"
+    line = f"coded {_plural(tally.coded, 'document')}: {_plural(tally.events, 'event')}"
     if skipped:
         line += f"; skipped {skipped} (see the messages above)"
-    errors.print(line, markup=False)
+    click.echo(line, err=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _option_date(text: str | None) -> date | None:
@@ -304,7 +331,8 @@ def _option_date(text: str | None) -> date | None:
     try:
         return parse_date(text, where="--date")
     except InputError as error:
-        raise click.BadParameter(str(error), param_hint="--date") from error
+        message = f"cannot read the date {text!r}; use YYYY-MM-DD"
+        raise click.BadParameter(message, param_hint="--date") from error
 
 
 def _default_format(output_path: Path | None) -> str:

@@ -11,7 +11,8 @@ from spacy.tokens import Doc
 from communique.config import Settings, load_settings
 from communique.errors import Errors, InputError
 from communique.ingest.dates import parse_date
-from communique.nlp.pipeline import build_pipeline
+from communique.nlp.pipeline import shared_pipeline
+from communique.nlp.text import unwrap_lines
 from communique.records import Article, Event
 
 
@@ -24,7 +25,7 @@ class Coder:
 
     def __init__(self, model: str | None = None, *, batch_size: int | None = None) -> None:
         self.settings: Settings = load_settings(model=model, batch_size=batch_size)
-        self.nlp: Language = build_pipeline(self.settings.model)
+        self.nlp: Language = shared_pipeline(self.settings.model)
 
     @property
     def model_name(self) -> str:
@@ -62,7 +63,7 @@ class Coder:
             yield article, list(doc._.events)
 
     def _prepare(self, article: Article) -> Doc:
-        doc = self.nlp.make_doc(article.text)
+        doc = self.nlp.make_doc(unwrap_lines(article.text))
         doc._.published = article.published
         doc._.article_id = article.id
         return doc
@@ -73,7 +74,7 @@ class Coder:
         if len(article.text) > self.nlp.max_length:
             size = f"{len(article.text):,} characters"
             limit = f"{self.nlp.max_length:,} characters"
-            message = Errors.E004.format(where=article.id, size=size, limit=limit)
+            message = Errors.E011.format(where=article.id, size=size, limit=limit)
             raise InputError(message, where=article.id)
 
     def _accept(

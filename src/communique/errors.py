@@ -15,9 +15,14 @@ class Errors:
     E005 = '{where}: no publication date; give one with --date YYYY-MM-DD or a "date" field'
     E006 = "{where}: not valid JSON ({detail})"
     E007 = '{where}: expected a JSON object with a "text" field, got {got}'
-    E008 = '{where}: "text" is empty'
+    E008 = "{where}: the text is empty"
     E009 = "{where}: cannot read the date {value!r}; use YYYY-MM-DD"
     E010 = "{where}: cannot read the file ({detail})"
+    E011 = (
+        "{where}: {size} is more than the {limit} the language model takes in one document; "
+        "split it into smaller documents"
+    )
+    E012 = "{where}: no documents in the file"
     E020 = "data file {path}: {detail}"
     E021 = "data file {path}: entry {index} is invalid: {detail}"
     E030 = (

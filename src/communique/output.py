@@ -83,6 +83,8 @@ def events_table(events: list[Event], *, title: str | None = None) -> Table:
     table.add_column("target")
     table.add_column("mood", no_wrap=True)
     table.add_column("where")
+    if any(event.date_basis == "published" for event in events):
+        table.caption = "* no date in the sentence: the publication date stands in"
     for event in events:
         table.add_row(
             _date(event),

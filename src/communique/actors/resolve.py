@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from spacy.tokens import Doc, Token
 
-from communique.actors.kb import KnowledgeBase, Person
+from communique.actors.kb import KnowledgeBase, Office, Person
 from communique.actors.mentions import Mention
 from communique.records import Actor
 
@@ -95,6 +95,14 @@ class ActorResolver:
 
     def _person(self, mention: Mention, head: Token, when: date) -> Actor:
         person = mention.person
+        office = person.office_at(when) if person is not None else None
+        organisation = _organisation_of(person, office)
+        if organisation is not None:
+            name = mention.person_name or mention.text
+            sector = office.sector if office else None
+            return Actor(
+                text=mention.text, name=name, code=organisation, country=None, sector=sector
+            )
         cues = self.cues(self.doc[mention.start : mention.end].root, include_clauses=True)
         if head.i not in range(mention.start, mention.end):
             cues = _merge(cues, self.cues(head))
@@ -113,7 +121,9 @@ class ActorResolver:
     def cues(self, head: Token, *, include_clauses: bool = False) -> Cues:
         """Country and sector read from the words that describe ``head``."""
         described = _describing_tokens(head, include_clauses=include_clauses)
-        sector, role_text = self._role_sector(described)
+        # A name is not a title, even when a word of it is ("Qin Gang" is no gang).
+        untitled = [t for t in described if not self._in_person_name(t)]
+        sector, role_text = self._role_sector(untitled)
         country = self._country(head, described)
         return Cues(country=country, sector=sector, role_text=role_text)
 
@@ -142,6 +152,10 @@ class ActorResolver:
                     best = rank if best is None or rank[:2] > best[:2] else best
                     break
         return (best[2], best[3]) if best else (None, None)
+
+    def _in_person_name(self, token: Token) -> bool:
+        mention = self.mention_of(token)
+        return mention is not None and mention.is_person
 
     def _metonym_sector(self, head: Token) -> str | None:
         for token in _describing_tokens(head, include_clauses=False):
@@ -214,6 +228,15 @@ def _person_code(person: Person | None, cues: Cues, when: date) -> tuple[str | N
         return office.country or person.country or cues.country, office.sector
     sector = cues.sector or ("ELI" if person.left_office_before(when) else None)
     return person.country or cues.country, sector
+
+
+def _organisation_of(person: Person | None, office: Office | None) -> str | None:
+    """The organisation a person acts for: the office's, else their own unless it is national."""
+    if person is None:
+        return None
+    if office is not None:
+        return office.organisation or (None if office.country else person.organisation)
+    return None if person.country else person.organisation
 
 
 def _phrase_text(head: Token) -> str:

@@ -72,7 +72,7 @@ LIGHT_VERBS = {"hold", "have", "conduct", "begin", "start", "open", "resume", "c
 
 
 def light_verb_sources(noun: Token) -> list[Token]:
-    """"held seven hours of talks with X": the subject of the light verb runs the talks."""
+    """ "held seven hours of talks with X": the subject of the light verb runs the talks."""
     node = noun
     for _ in range(3):
         node = node.head
@@ -95,7 +95,10 @@ def with_conjuncts(tokens: list[Token]) -> list[Token]:
     """Coordinated actors each take part: "Biden and Xi" gives both."""
     expanded: list[Token] = []
     for token in tokens:
-        for item in (token, *token.conjuncts):
+        # "China's top diplomat Yang Jiechi and Foreign Minister Wang Yi": the coordination
+        # hangs from the apposition.
+        appositive = [c for a in token.children if a.dep_ == "appos" for c in a.conjuncts]
+        for item in (token, *token.conjuncts, *appositive):
             if item not in expanded and item.pos_ != "VERB":
                 expanded.append(item)
     return expanded

@@ -53,6 +53,12 @@ _NUMBER = re.compile(r"^(\d{1,2}|\d{4})(st|nd|rd|th)?$")
 # A date a few days after publication with no sign of the future is still this year's.
 NEAR_FUTURE = timedelta(days=7)
 _NON_DATE_WORDS = {"next", "last", "coming", "upcoming"}
+NUMBER_WORDS = {
+    word: number
+    for number, word in enumerate(
+        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=1
+    )
+} | {"a": 1, "an": 1}
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def resolve(phrase: str, published: date, *, future: bool = False) -> ResolvedDa
     if not words:
         return None
     future = future or words[0] in {"next", "coming", "upcoming"}
-    relative = _relative(words, published)
+    relative = _relative(words, published, future=future)
     if relative is not None:
         return relative
     return _absolute(words, published, future=future)
@@ -137,7 +143,7 @@ def _number(word: str) -> int | None:
     return int(match[1]) if match else None
 
 
-def _relative(words: list[str], published: date) -> ResolvedDate | None:
+def _relative(words: list[str], published: date, *, future: bool) -> ResolvedDate | None:
     joined = " ".join(words)
     simple = {
         "today": day(published),
@@ -155,7 +161,29 @@ def _relative(words: list[str], published: date) -> ResolvedDate | None:
     if joined in simple:
         return simple[joined]
     if len(words) <= 2 and words[-1] in WEEKDAYS:
-        return day(_weekday(words[-1], published, after=words[0] == "next"))
+        if words[0] == "last":
+            return day(_weekday(words[-1], published - timedelta(days=1), after=False))
+        upcoming = words[0] in {"next", "coming", "upcoming"}
+        return day(_weekday(words[-1], published, after=upcoming, ahead=future))
+    return _ago(words, published)
+
+
+def _ago(words: list[str], published: date) -> ResolvedDate | None:
+    """ "three years ago", "two days ago": counted back from publication, at that precision."""
+    if len(words) != 3 or words[2] != "ago":
+        return None
+    count = NUMBER_WORDS.get(words[0]) or (int(words[0]) if words[0].isdigit() else None)
+    unit = words[1].rstrip("s")
+    if count is None:
+        return None
+    if unit == "day":
+        return day(published - timedelta(days=count))
+    if unit == "week":
+        return day(published - timedelta(weeks=count))
+    if unit == "month":
+        return _month(_shift_month(published, -count))
+    if unit == "year":
+        return ResolvedDate(str(published.year - count), "year")
     return None
 
 
@@ -189,8 +217,7 @@ def _with_month(
     elif future:
         year = published.year + (1 if month < published.month else 0)
     else:
-        candidate = date(published.year, month, min(days[0], 28) if days else 1)
-        year = published.year - (1 if candidate > published + NEAR_FUTURE else 0)
+        year = _nearest_year(month, days[0] if days else 1, published)
     if days:
         try:
             return day(date(year, month, days[0]))
@@ -199,10 +226,25 @@ def _with_month(
     return ResolvedDate(f"{year:04d}-{month:02d}", "month")
 
 
-def _weekday(name: str, published: date, *, after: bool) -> date:
+def _nearest_year(month: int, day_of_month: int, published: date) -> int:
+    """The year of a past date, allowing for dates a few days after publication (also across
+    the new year: "Jan. 2" in a report of December 29 is the coming January)."""
+    day_of_month = min(day_of_month, 28)
+    coming = date(published.year + 1, month, day_of_month)
+    if coming - published <= NEAR_FUTURE:
+        return published.year + 1
+    this_year = date(published.year, month, day_of_month)
+    return published.year - (1 if this_year > published + NEAR_FUTURE else 0)
+
+
+def _weekday(name: str, published: date, *, after: bool, ahead: bool = False) -> date:
+    """The latest such day on or before publication; "next X" the first after it; a weekday
+    in a sentence about the future the first on or after it."""
     target = WEEKDAYS.index(name)
     if after:
         return published + timedelta(days=(target - published.weekday() - 1) % 7 + 1)
+    if ahead:
+        return published + timedelta(days=(target - published.weekday()) % 7)
     return published - timedelta(days=(published.weekday() - target) % 7)
 
 

@@ -23,7 +23,7 @@ from communique.records import Actor, Event, Location, Modality, content_id
 
 QUOTE_MARKS = {'"', "“", "”", "«", "»"}
 LOCATIVE_PREPOSITIONS = {"in", "at"}
-VISIT_CODES = {"042", "043"}
+VISIT_CODES = {"042"}
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ class _SentenceContext:
         return actor if actor is not None and _is_coded(actor) else None
 
     def _owner(self, thing: Token, on: date) -> Actor | None:
-        """"rejected Washington's framing", "criticized American arms sales": the owner acts."""
+        """ "rejected Washington's framing", "criticized American arms sales": the owner acts."""
         for child in thing.children:
             if child.dep_ == "poss":
                 inner: Token | None = child
@@ -188,11 +188,17 @@ class _SentenceContext:
         """The date expression nearest the trigger in the parse, else the publication date."""
         if self.published is None:
             return None, None
-        sentence_dates = [
+        in_sentence = [
             mention
             for mention in trigger.doc._.dates or []
             if self.sentence.start <= mention.root.i < self.sentence.end
         ]
+        clauses = _clauses_of(trigger)
+        sentence_dates = [m for m in in_sentence if _governing_verb(m.root) in clauses]
+        if not sentence_dates and future:
+            # "a potential meeting …, at summits to be held in November": a planned event
+            # takes a date that looks ahead even from a neighbouring clause.
+            sentence_dates = [m for m in in_sentence if m.future_context]
         if sentence_dates:
             nearest = min(sentence_dates, key=lambda m: (_tree_distance(trigger, m.root), m.root.i))
             return nearest.reading(future=future), "text"
@@ -305,6 +311,24 @@ def _quote(sentence: Span) -> str | None:
     if not quoted:
         return None
     return sentence.doc[quoted[0].i : quoted[-1].i + 1].text
+
+
+def _governing_verb(token: Token) -> Token:
+    """The nearest verb at or above ``token``: the clause a word belongs to."""
+    node = token
+    while node.pos_ not in {"VERB", "AUX"} and node.head is not node:
+        node = node.head
+    return node
+
+
+def _clauses_of(trigger: Token) -> set[Token]:
+    """The clause of the trigger and, for "met X on Thursday and held talks", the one it joins."""
+    clause = _governing_verb(trigger)
+    clauses = {clause}
+    while clause.dep_ == "conj" and clause.head is not clause:
+        clause = clause.head
+        clauses.add(clause)
+    return clauses
 
 
 def _tree_distance(a: Token, b: Token) -> int:

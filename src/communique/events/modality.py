@@ -68,8 +68,10 @@ def is_negated(trigger: Token) -> bool:
         return True
     if trigger.pos_ in {"NOUN", "PROPN"}:
         return any(child.dep_ == "det" and child.lower_ == "no" for child in trigger.children)
+    # "did not agree to meet" negates the meeting; "did not meet A and criticized B" does not
+    # negate the criticism.
     governor = trigger.head
-    governed = trigger.dep_ in {"xcomp", "conj"} and governor is not trigger
+    governed = trigger.dep_ == "xcomp" and governor is not trigger
     return governed and any(child.dep_ == "neg" for child in governor.children)
 
 

@@ -13,19 +13,24 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from communique.config import Settings
 from communique.errors import Errors, InputError
 from communique.ingest.dates import parse_date
 from communique.records import Article
 
-DEFAULT_MAX_BYTES = 5_000_000
+DEFAULT_MAX_BYTES = Settings().max_bytes
 HEADER_FIELDS = {"title", "date", "url", "source", "id"}
 BINARY_SNIFF_BYTES = 8192
 
 
 @dataclass(frozen=True)
 class ReadOptions:
+    """How to read: a fallback publication date and size limits (bytes of input, characters
+    of text — the language model's own limit, when known)."""
+
     published: date | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_chars: int | None = None
 
 
 def read_text_file(path: Path, options: ReadOptions) -> Article:
@@ -35,8 +40,10 @@ def read_text_file(path: Path, options: ReadOptions) -> Article:
     if not text.strip():
         raise InputError(Errors.E001.format(where=where), where=where)
     fields, body = split_header(text)
+    _check_text(body, where=where, options=options)
+    # The document's own date wins; the option is for documents that carry none.
     published = options.published
-    if published is None and "date" in fields:
+    if "date" in fields:
         published = parse_date(fields["date"], where=where)
     if published is None:
         raise InputError(Errors.E005.format(where=where), where=where)
@@ -79,8 +86,7 @@ def _document(raw: bytes, *, where: str, options: ReadOptions) -> Article:
 
 
 def _article(record: dict[str, Any], *, where: str, options: ReadOptions) -> Article:
-    if not record["text"].strip():
-        raise InputError(Errors.E008.format(where=where), where=where)
+    _check_text(record["text"], where=where, options=options)
     raw_date = record.get("date") or record.get("published")
     if raw_date:
         published = parse_date(raw_date, where=where)
@@ -96,6 +102,15 @@ def _article(record: dict[str, Any], *, where: str, options: ReadOptions) -> Art
         url=_optional(record.get("url")),
         source=_optional(record.get("source")),
     )
+
+
+def _check_text(text: str, *, where: str, options: ReadOptions) -> None:
+    if not text.strip():
+        raise InputError(Errors.E008.format(where=where), where=where)
+    if options.max_chars is not None and len(text) > options.max_chars:
+        size, limit = f"{len(text):,} characters", f"{options.max_chars:,} characters"
+        message = Errors.E011.format(where=where, size=size, limit=limit)
+        raise InputError(message, where=where)
 
 
 def _optional(value: Any) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import spacy
 from spacy.language import Language
 
@@ -20,12 +22,18 @@ def load_base_pipeline(name: str | None = None) -> Language:
         try:
             nlp = spacy.load(candidate)
         except (OSError, ImportError, ValueError) as error:
-            failure = str(error).splitlines()[0]
+            failure = str(error).splitlines()[0].rstrip(".")
             continue
         if "parser" not in nlp.pipe_names:
             raise PipelineError(Errors.E031.format(name=candidate))
         return nlp
     raise PipelineError(Errors.E030.format(name=name or DEFAULT_MODELS[-1], detail=failure))
+
+
+@cache
+def shared_pipeline(name: str | None = None) -> Language:
+    """One pipeline per model name and process: loading a model takes seconds."""
+    return build_pipeline(name)
 
 
 def build_pipeline(name: str | None = None) -> Language:
