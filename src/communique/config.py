@@ -61,7 +61,10 @@ def _checked(path: Path, key: str, value: Any) -> Any:
     if expected is None:
         known = ", ".join(sorted(SETTING_TYPES))
         raise CommuniqueError(f"config file {path}: unknown setting {key!r} (known: {known})")
-    if not isinstance(value, expected) or (expected is int and (value < 1 or value is True)):
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise CommuniqueError(f"config file {path}: {key} must be a positive integer")
+    elif not isinstance(value, expected):
         raise CommuniqueError(f"config file {path}: {key} must be a {expected.__name__}")
     return value
 
