@@ -19,12 +19,12 @@ run: install
 	$(BIN)/communique code --input examples/articles.jsonl
 
 test: install
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff check src tests scripts benchmarks
 
 typecheck: install
 	$(BIN)/mypy

@@ -38,13 +38,13 @@ def verb_sources(verb: Token) -> list[Token]:
     node = verb
     for _ in range(MAX_CLIMB):
         # Climbing from "to visit" to "is expected": the raised passive subject is the agent.
-        subject_deps = {"nsubj", "csubj"} if node is verb else {"nsubj", "csubj", "nsubjpass"}
+        subject_deps = {"nsubj", "csubj"} if node.i == verb.i else {"nsubj", "csubj", "nsubjpass"}
         subject = next((c for c in node.children if c.dep_ in subject_deps), None)
         if subject is not None:
             return [subject]
         if node.dep_ == "relcl":
             return [node.head]
-        if node.dep_ not in SUBJECT_SHARING_DEPS or node.head is node:
+        if node.dep_ not in SUBJECT_SHARING_DEPS or node.head.i == node.i:
             return []
         node = node.head
     return []

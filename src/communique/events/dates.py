@@ -84,7 +84,7 @@ class DateMention:
     the coming November) and on the clause around the date ("to be held in November").
     """
 
-    root: Token
+    index: int  # the position of the expression's head word (not the Token: no cycles)
     text: str
     past: ResolvedDate
     future: ResolvedDate
@@ -112,7 +112,7 @@ def date_mentions(
         if past is None or future is None:
             continue
         ahead = future_context(entity.root)
-        mentions.append(DateMention(entity.root, entity.text, past, future, ahead))
+        mentions.append(DateMention(entity.root.i, entity.text, past, future, ahead))
     return mentions
 
 

@@ -191,16 +191,19 @@ class _SentenceContext:
         in_sentence = [
             mention
             for mention in trigger.doc._.dates or []
-            if self.sentence.start <= mention.root.i < self.sentence.end
+            if self.sentence.start <= mention.index < self.sentence.end
         ]
         clauses = _clauses_of(trigger)
-        sentence_dates = [m for m in in_sentence if _governing_verb(m.root) in clauses]
+        doc = trigger.doc
+        sentence_dates = [m for m in in_sentence if _governing_verb(doc[m.index]) in clauses]
         if not sentence_dates and future:
             # "a potential meeting …, at summits to be held in November": a planned event
             # takes a date that looks ahead even from a neighbouring clause.
             sentence_dates = [m for m in in_sentence if m.future_context]
         if sentence_dates:
-            nearest = min(sentence_dates, key=lambda m: (_tree_distance(trigger, m.root), m.root.i))
+            nearest = min(
+                sentence_dates, key=lambda m: (_tree_distance(trigger, doc[m.index]), m.index)
+            )
             return nearest.reading(future=future), "text"
         return dates.day(self.published), "published"
 
@@ -316,7 +319,7 @@ def _quote(sentence: Span) -> str | None:
 def _governing_verb(token: Token) -> Token:
     """The nearest verb at or above ``token``: the clause a word belongs to."""
     node = token
-    while node.pos_ not in {"VERB", "AUX"} and node.head is not node:
+    while node.pos_ not in {"VERB", "AUX"} and node.head.i != node.i:
         node = node.head
     return node
 
@@ -325,7 +328,7 @@ def _clauses_of(trigger: Token) -> set[Token]:
     """The clause of the trigger and, for "met X on Thursday and held talks", the one it joins."""
     clause = _governing_verb(trigger)
     clauses = {clause}
-    while clause.dep_ == "conj" and clause.head is not clause:
+    while clause.dep_ == "conj" and clause.head.i != clause.i:
         clause = clause.head
         clauses.add(clause)
     return clauses

@@ -71,7 +71,7 @@ def is_negated(trigger: Token) -> bool:
     # "did not agree to meet" negates the meeting; "did not meet A and criticized B" does not
     # negate the criticism.
     governor = trigger.head
-    governed = trigger.dep_ == "xcomp" and governor is not trigger
+    governed = trigger.dep_ == "xcomp" and governor.i != trigger.i
     return governed and any(child.dep_ == "neg" for child in governor.children)
 
 
@@ -83,7 +83,7 @@ def _verb_modality(verb: Token) -> Modality:
         return "intended"
     if verb.dep_ == "xcomp" and verb.head.lemma_ in INTENT_VERBS:
         return "intended"
-    if verb.dep_ == "conj" and verb.head is not verb:
+    if verb.dep_ == "conj" and verb.head.i != verb.i:
         return _verb_modality(verb.head)
     return "asserted"
 
@@ -114,7 +114,7 @@ def _noun_modality(noun: Token) -> Modality:
 def refers_to_future(token: Token) -> bool:
     """Whether the clause around ``token`` (a date, say) speaks of the future."""
     verb = token
-    while verb.pos_ not in {"VERB", "AUX"} and verb.head is not verb:
+    while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
         verb = verb.head
     auxiliaries = {child.lower_ for child in verb.children if child.dep_ in {"aux", "auxpass"}}
     if auxiliaries & FUTURE_AUXILIARIES:
