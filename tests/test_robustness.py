@@ -55,3 +55,18 @@ def test_the_same_text_gives_the_same_events(coder: Coder) -> None:
 def test_blank_text_is_refused_with_a_clear_error(coder: Coder) -> None:
     with pytest.raises(InputError, match="blank: the text is empty"):
         coder.code("\n\n \n", published="2024-08-29", article_id="blank")
+
+
+def test_documents_may_be_mappings_and_bad_ones_are_skipped(coder: Coder) -> None:
+    documents = [
+        {"id": "good", "text": "Canada imposed sanctions on Belarus.", "date": "2024-05-31"},
+        {"id": "undated", "text": "Canada imposed sanctions on Belarus."},
+        {"id": "empty", "text": " ", "date": "2024-05-31"},
+        ["not", "a", "document"],
+    ]
+    skipped: list[InputError] = []
+    coded = list(coder.code_documents(documents, on_skip=skipped.append))  # type: ignore[arg-type]
+    assert [(article.id, len(events)) for article, events in coded] == [("good", 1)]
+    assert [error.where for error in skipped] == ["document 2", "document 3", "document 4"]
+    with pytest.raises(InputError, match="document 2: no publication date"):
+        list(coder.code_documents(documents[:2]))

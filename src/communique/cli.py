@@ -165,7 +165,7 @@ def _run(
         with _progress(errors, enabled=not quiet and total != 1) as progress:
             task = progress.add_task("coding", total=total)
             for article, events in coder.code_documents(
-                articles, on_skip=lambda _, error: _skip(error, tally)
+                articles, on_skip=lambda error: _skip(error, tally)
             ):
                 tally.coded += 1
                 tally.events += len(events)

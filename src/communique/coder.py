@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -11,6 +12,7 @@ from spacy.tokens import Doc
 from communique.config import Settings, load_settings
 from communique.errors import Errors, InputError
 from communique.ingest.dates import parse_date
+from communique.ingest.documents import ReadOptions, article_from_record
 from communique.nlp.pipeline import shared_pipeline
 from communique.nlp.text import unwrap_lines
 from communique.records import Article, Event
@@ -47,20 +49,41 @@ class Coder:
 
     def code_documents(
         self,
-        articles: Iterable[Article],
+        documents: Iterable[Article | Mapping[str, Any]],
         *,
         batch_size: int | None = None,
-        on_skip: Callable[[Article, InputError], None] | None = None,
+        on_skip: Callable[[InputError], None] | None = None,
     ) -> Iterator[tuple[Article, list[Event]]]:
-        """Stream articles through ``nlp.pipe`` in batches; yields each with its events.
+        """Stream documents through ``nlp.pipe`` in batches; yields each article with its events.
 
-        An article that cannot be coded (empty, too long) raises InputError, or, when
-        ``on_skip`` is given, is handed to it and skipped while the stream goes on.
+        A document is an ``Article`` or a mapping like a line of ``code --input``:
+        ``{"id", "text", "date"[, "title", "url", "source"]}``. One that cannot be coded
+        (no text, no date, too long) raises InputError, or, when ``on_skip`` is given, is
+        handed to it and skipped while the stream goes on.
         """
         size = batch_size or self.settings.batch_size
-        prepared = ((self._prepare(a), a) for a in articles if self._accept(a, on_skip))
+        articles = self._articles(documents, on_skip)
+        prepared = ((self._prepare(article), article) for article in articles)
         for doc, article in self.nlp.pipe(prepared, as_tuples=True, batch_size=size):
             yield article, list(doc._.events)
+
+    def _articles(
+        self,
+        documents: Iterable[Article | Mapping[str, Any]],
+        on_skip: Callable[[InputError], None] | None,
+    ) -> Iterator[Article]:
+        options = ReadOptions(max_chars=self.nlp.max_length)
+        for number, document in enumerate(documents, start=1):
+            try:
+                if isinstance(document, Article):
+                    self._check(document)
+                    yield document
+                else:
+                    yield article_from_record(document, where=f"document {number}", options=options)
+            except InputError as error:
+                if on_skip is None:
+                    raise
+                on_skip(error)
 
     def _prepare(self, article: Article) -> Doc:
         doc = self.nlp.make_doc(unwrap_lines(article.text))
@@ -76,15 +99,3 @@ class Coder:
             limit = f"{self.nlp.max_length:,} characters"
             message = Errors.E011.format(where=article.id, size=size, limit=limit)
             raise InputError(message, where=article.id)
-
-    def _accept(
-        self, article: Article, on_skip: Callable[[Article, InputError], None] | None
-    ) -> bool:
-        try:
-            self._check(article)
-        except InputError as error:
-            if on_skip is None:
-                raise
-            on_skip(article, error)
-            return False
-        return True

@@ -7,7 +7,7 @@ skip, so that one bad input never stops a batch and every skip can be counted an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,13 +79,14 @@ def _document(raw: bytes, *, where: str, options: ReadOptions) -> Article:
         record = json.loads(decode(raw, where=where))
     except json.JSONDecodeError as error:
         raise InputError(Errors.E006.format(where=where, detail=error.msg), where=where) from error
-    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-        got = type(record).__name__ if not isinstance(record, dict) else "no text string"
+    return article_from_record(record, where=where, options=options)
+
+
+def article_from_record(record: Any, *, where: str, options: ReadOptions) -> Article:
+    """An ``Article`` from ``{"id", "text", "date"[, "title", "url", "source"]}``."""
+    if not isinstance(record, Mapping) or not isinstance(record.get("text"), str):
+        got = type(record).__name__ if not isinstance(record, Mapping) else "no text string"
         raise InputError(Errors.E007.format(where=where, got=got), where=where)
-    return _article(record, where=where, options=options)
-
-
-def _article(record: dict[str, Any], *, where: str, options: ReadOptions) -> Article:
     _check_text(record["text"], where=where, options=options)
     raw_date = record.get("date") or record.get("published")
     if raw_date:
