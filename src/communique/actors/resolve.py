@@ -129,11 +129,15 @@ class ActorResolver:
 
     def _country(self, head: Token, described: list[Token]) -> str | None:
         ranked: list[tuple[int, int, str]] = []
+        places = self.doc._.places or {}
         for token in described:
-            mention = self.mention_of(token)
-            if mention is None or token.i == head.i:
+            if token.i == head.i:
                 continue
-            country = _mention_country(mention)
+            mention = self.mention_of(token)
+            country = _mention_country(mention) if mention is not None else None
+            if country is None and token.i in places and places[token.i].kind == "city":
+                # "Shanghai police": a city names the country of the people it qualifies.
+                country = places[token.i].country
             if country:
                 ranked.append((_country_rank(token, head), token.i, country))
         return min(ranked)[2] if ranked else None

@@ -1,0 +1,66 @@
+"""Actors as the coder resolves them inside sentences, for the event's date."""
+
+from __future__ import annotations
+
+import pytest
+
+from communique.coder import Coder
+
+
+def _pairs(coder: Coder, text: str, published: str) -> list[tuple[str, str, str]]:
+    events = coder.code(text, published=published)
+    return [(e.source.code, e.cameo.code, e.target.code) for e in events]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # A city qualifying a role gives its country.
+        (
+            "Shanghai police arrested an American journalist.",
+            "2024-08-29",
+            ("CHNCOP", "173", "USAMED"),
+        ),
+        # Title-only mention with a nationality adjective.
+        ("The Chinese foreign minister criticized Japan.", "2024-08-29", ("CHNGOV", "111", "JPN")),
+        # A seat of power stands for the government; nationality adjective + military noun.
+        ("Washington condemned Chinese warplanes.", "2024-08-29", ("USAGOV", "111", "CHNMIL")),
+        # The office held on the event's date decides the sector.
+        ("Jim Mattis met with Xu Qiliang.", "2018-06-28", ("USAGOV", "040", "CHNMIL")),
+        ("Jim Mattis met with Xi Jinping.", "2024-08-29", ("USAELI", "040", "CHNGOV")),
+        # Officials of an international organisation carry its code.
+        ("António Guterres criticized Israel.", "2024-01-10", ("IGOUNO", "111", "ISR")),
+        # Words of a name are not titles: no "gang" in Qin Gang.
+        ("Qin Gang met with Antony Blinken.", "2024-03-01", ("CHNELI", "040", "USAGOV")),
+        # A possessive names the owner of an organ.
+        (
+            "China's Central Military Commission criticized Taiwan.",
+            "2024-08-29",
+            ("CHNMIL", "111", "TWN"),
+        ),
+    ],
+)
+def test_actor_codes(
+    coder: Coder, text: str, published: str, expected: tuple[str, str, str]
+) -> None:
+    assert expected in _pairs(coder, text, published)
+
+
+def test_surname_and_pronoun_link_to_the_full_name(coder: Coder) -> None:
+    text = (
+        "Jake Sullivan arrived in Beijing on Tuesday.\n\n"
+        "Sullivan met with Wang Yi. His visit to China lasted three days."
+    )
+    pairs = _pairs(coder, text, "2024-08-29")
+    assert ("USAGOV", "040", "CHNGOV") in pairs
+    assert ("USAGOV", "042", "CHN") in pairs
+
+
+def test_coordinated_appositions_are_each_a_target(coder: Coder) -> None:
+    text = (
+        "Antony Blinken met with China's top diplomat Yang Jiechi and Foreign Minister Wang Yi "
+        "in Anchorage on Thursday."
+    )
+    events = coder.code(text, published="2021-03-19")
+    assert {e.target.name for e in events} == {"Yang Jiechi", "Wang Yi"}
+    assert {e.date for e in events} == {"2021-03-18"}
