@@ -32,8 +32,18 @@ def _backticked(text: str) -> set[str]:
 
 
 def _commands() -> list[tuple[str, click.Command]]:
+    """Every command, nested groups included, with its full name."""
     assert isinstance(cli, click.Group)
-    return [("communique", cli), *((f"communique {n}", c) for n, c in cli.commands.items())]
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(name: str, command: click.Command) -> None:
+        found.append((name, command))
+        if isinstance(command, click.Group):
+            for sub_name, sub in command.commands.items():
+                walk(f"{name} {sub_name}", sub)
+
+    walk("communique", cli)
+    return found
 
 
 def _options() -> list[tuple[str, str]]:
@@ -50,10 +60,11 @@ def _help(command: click.Command, name: str) -> str:
     context = click.Context(
         cli, info_name="communique", terminal_width=HELP_WIDTH - 2, **cli.context_settings
     )
-    if command is not cli:
-        context = click.Context(
-            command, info_name=name.split()[-1], parent=context, **command.context_settings
-        )
+    node: click.Command = cli
+    for part in name.split()[1:]:
+        assert isinstance(node, click.Group)
+        node = node.commands[part]
+        context = click.Context(node, info_name=part, parent=context, **node.context_settings)
     return command.get_help(context)
 
 

@@ -5,6 +5,7 @@ Library code raises; this module turns errors into one-line messages and exit co
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -34,6 +35,7 @@ from communique.ingest.documents import (
     BINARY_SNIFF_BYTES,
     DEFAULT_MAX_BYTES,
     ReadOptions,
+    decode,
     read_jsonl,
     read_text_file,
 )
@@ -339,6 +341,119 @@ def _default_format(output_path: Path | None) -> str:
     if output_path is None:
         return "table"
     return "csv" if output_path.suffix.lower() == ".csv" else "jsonl"
+
+
+ACTORS_EXAMPLES = """
+\b
+Examples:
+  communique actors resolve "American warplanes"
+  communique actors resolve "Jim Mattis" --date 2018-06-27
+  communique actors resolve Sullivan --context "Jake Sullivan arrived. Sullivan met Xi."
+  communique actors resolve --input phrases.jsonl --output resolved.jsonl
+
+\b
+Each line of a --input file is one phrase ("date" may be "today" or missing):
+  {"id": "p1", "actor": "the Chinese foreign minister", "context": "", "date": "2024-08-29"}
+"""
+
+
+@cli.group()
+def actors() -> None:
+    """Look up actors in the knowledge base."""
+
+
+@actors.command(epilog=ACTORS_EXAMPLES)
+@click.argument("phrase", required=False)
+@click.option("--date", "date_text", metavar="YYYY-MM-DD|today", help="When (default: today).")
+@click.option("--context", default="", help="Text the phrase appears in.")
+@click.option("--input", "input_path", metavar="FILE|-", help="JSON Lines phrases to resolve.")
+@click.option(
+    "--output",
+    "-o",
+    "output_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write results here instead of standard output.",
+)
+def resolve(
+    phrase: str | None,
+    date_text: str | None,
+    context: str,
+    input_path: str | None,
+    output_path: Path | None,
+) -> None:
+    """Say who a phrase names: country, sector, code, and which entry or rule decided."""
+    if bool(phrase) == bool(input_path):
+        raise click.UsageError("give one PHRASE, or --input FILE with JSON Lines phrases")
+    when = _phrase_date(date_text, where="--date")
+    from communique.coder import Coder  # loading spaCy is slow: only when there is work
+
+    try:
+        coder = Coder()
+        if phrase:
+            result = coder.resolve_actor(phrase, when=when, context=context)
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+            return
+        assert input_path is not None
+        tally = _resolve_lines(coder, input_path, output_path)
+    except CommuniqueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"resolved {_plural(tally.coded, 'phrase')}", err=True)
+    if tally.coded == 0:
+        sys.exit(1)
+
+
+def _resolve_lines(coder: Any, input_path: str, output_path: Path | None) -> Tally:
+    tally = Tally()
+    with ExitStack() as stack:
+        stream = (
+            sys.stdin.buffer
+            if input_path == "-"
+            else stack.enter_context(Path(input_path).open("rb"))
+        )
+        out: IO[str] = sys.stdout
+        if output_path is not None:
+            out = stack.enter_context(output_path.open("w", encoding="utf-8"))
+        for number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            where = f"{'<stdin>' if input_path == '-' else input_path}:{number}"
+            try:
+                record = _phrase_record(raw, where=where)
+                result = coder.resolve_actor(
+                    record["actor"],
+                    when=_phrase_date(record.get("date"), where=where),
+                    context=str(record.get("context") or ""),
+                    phrase_id=None if record.get("id") is None else str(record["id"]),
+                )
+            except InputError as error:
+                _skip(error, tally)
+                continue
+            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            tally.coded += 1
+    return tally
+
+
+def _phrase_record(raw: bytes, *, where: str) -> dict[str, Any]:
+    try:
+        record = json.loads(decode(raw, where=where))
+    except json.JSONDecodeError as error:
+        raise InputError(Errors.E006.format(where=where, detail=error.msg), where=where) from error
+    if not isinstance(record, dict) or not isinstance(record.get("actor"), str):
+        raise InputError(f'{where}: expected a JSON object with an "actor" string', where=where)
+    return record
+
+
+def _phrase_date(value: object, *, where: str) -> date:
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "today"}):
+        return date.today()
+    try:
+        return parse_date(value, where=where)
+    except InputError as error:
+        if where == "--date":
+            raise click.BadParameter(
+                f"cannot read the date {value!r}", param_hint="--date"
+            ) from error
+        raise
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from communique.actors.kb import KnowledgeBase
+from communique.actors.phrases import ResolvedActor, resolve_phrase
 from communique.config import Settings, load_settings
 from communique.errors import Errors, InputError
 from communique.ingest.dates import parse_date
@@ -84,6 +86,26 @@ class Coder:
                 if on_skip is None:
                     raise
                 on_skip(error)
+
+    def resolve_actor(
+        self,
+        phrase: str,
+        *,
+        when: date | str | None = None,
+        context: str = "",
+        phrase_id: str | None = None,
+    ) -> ResolvedActor:
+        """Who ``phrase`` names on ``when`` (default today), and which rule decided it."""
+        if isinstance(when, str):
+            when = parse_date(when, where="date")
+        return resolve_phrase(
+            self.nlp,
+            KnowledgeBase.default(),
+            phrase,
+            when=when or date.today(),
+            context=context,
+            phrase_id=phrase_id,
+        )
 
     def _prepare(self, article: Article) -> Doc:
         doc = self.nlp.make_doc(unwrap_lines(article.text))

@@ -61,6 +61,26 @@ class ActorResolver:
             return self._from_role(head)
         return None
 
+    def explain(self, head: Token, when: date) -> tuple[Actor | None, str]:
+        """The actor, as ``actor`` finds it, and which entry or rule decided it."""
+        mention = self.mention_of(head) or self._appositive_person(head)
+        actor = self.actor(head, when)
+        if mention is not None:
+            return actor, _mention_rule(mention, when)
+        if actor is not None:
+            cues = self.cues(head)
+            return actor, f"role:{cues.role_text}" if cues.role_text else "role"
+        cues = self.cues(head)
+        if cues.country or cues.sector:
+            guess = Actor.of(
+                text=_phrase_text(head),
+                name=_phrase_text(head),
+                country=cues.country,
+                sector=cues.sector,
+            )
+            return guess, "modifiers"
+        return None, "none"
+
     def is_role_word(self, token: Token) -> bool:
         return _forms(token) & self._role_last_words != set()
 
@@ -232,6 +252,16 @@ def _person_code(person: Person | None, cues: Cues, when: date) -> tuple[str | N
         return office.country or person.country or cues.country, office.sector
     sector = cues.sector or ("ELI" if person.left_office_before(when) else None)
     return person.country or cues.country, sector
+
+
+def _mention_rule(mention: Mention, when: date) -> str:
+    if mention.person is not None:
+        office = mention.person.office_at(when)
+        held = f" ({office.title})" if office is not None else ""
+        return f"person:{mention.person.name}{held}"
+    if mention.surface is not None:
+        return f"{mention.surface.kind}:{mention.text}"
+    return f"name:{mention.text}"
 
 
 def _organisation_of(person: Person | None, office: Office | None) -> str | None:
