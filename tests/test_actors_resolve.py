@@ -78,3 +78,11 @@ def test_cli_needs_exactly_one_source() -> None:
     result = CliRunner().invoke(cli, ["actors", "resolve"])
     assert result.exit_code == 2
     assert "give one PHRASE" in result.output
+
+
+def test_cli_missing_input_file_is_one_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.jsonl"
+    result = CliRunner().invoke(cli, ["actors", "resolve", "--input", str(missing)])
+    assert result.exit_code == 1
+    assert f"{missing}: No such file or directory" in result.output
+    assert "Traceback" not in result.output

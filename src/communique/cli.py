@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -66,6 +66,16 @@ class Tally:
     skipped: list[str] = field(default_factory=list)
 
 
+def _output_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--output",
+        "-o",
+        "output_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help=help_text,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="communique")
 def cli() -> None:
@@ -86,13 +96,7 @@ def cli() -> None:
     metavar="FILE|-",
     help="JSON Lines documents to code ('-' for standard input).",
 )
-@click.option(
-    "--output",
-    "-o",
-    "output_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write events here instead of standard output.",
-)
+@_output_option("Write events here instead of standard output.")
 @click.option(
     "--date",
     "date_text",
@@ -367,13 +371,7 @@ def actors() -> None:
 @click.option("--date", "date_text", metavar="YYYY-MM-DD|today", help="When (default: today).")
 @click.option("--context", default="", help="Text the phrase appears in.")
 @click.option("--input", "input_path", metavar="FILE|-", help="JSON Lines phrases to resolve.")
-@click.option(
-    "--output",
-    "-o",
-    "output_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write results here instead of standard output.",
-)
+@_output_option("Write results here instead of standard output.")
 def resolve(
     phrase: str | None,
     date_text: str | None,
@@ -397,6 +395,8 @@ def resolve(
         tally = _resolve_lines(coder, input_path, output_path)
     except CommuniqueError as error:
         raise click.ClickException(str(error)) from error
+    except OSError as error:
+        raise click.ClickException(f"{error.filename}: {error.strerror or error}") from error
     click.echo(f"resolved {_plural(tally.coded, 'phrase')}", err=True)
     if tally.coded == 0:
         sys.exit(1)
