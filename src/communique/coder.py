@@ -12,9 +12,9 @@ from spacy.tokens import Doc
 from communique.actors.kb import KnowledgeBase
 from communique.actors.phrases import ResolvedActor, resolve_phrase
 from communique.config import Settings, load_settings
-from communique.errors import Errors, InputError
+from communique.errors import InputError
 from communique.ingest.dates import parse_date
-from communique.ingest.documents import ReadOptions, article_from_record
+from communique.ingest.documents import ReadOptions, article_from_record, check_text
 from communique.nlp.pipeline import shared_pipeline
 from communique.nlp.text import unwrap_lines
 from communique.records import Article, Event
@@ -114,10 +114,5 @@ class Coder:
         return doc
 
     def _check(self, article: Article) -> None:
-        if not article.text.strip():
-            raise InputError(Errors.E008.format(where=article.id), where=article.id)
-        if len(article.text) > self.nlp.max_length:
-            size = f"{len(article.text):,} characters"
-            limit = f"{self.nlp.max_length:,} characters"
-            message = Errors.E011.format(where=article.id, size=size, limit=limit)
-            raise InputError(message, where=article.id)
+        options = ReadOptions(max_chars=self.nlp.max_length)
+        check_text(article.text, where=article.id, options=options)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -109,6 +109,15 @@ class KnowledgeBase:
         for entry in load_yaml(people, schema="people"):
             kb._add_person(entry)
         return kb
+
+    @cached_property
+    def role_last_words(self) -> frozenset[str]:
+        """Last words of the role phrases: the only words that can head a role."""
+        return frozenset(phrase[-1] for phrase in self.roles)
+
+    @cached_property
+    def longest_role(self) -> int:
+        return max((len(phrase) for phrase in self.roles), default=1)
 
     def country_name(self, code: str | None) -> str | None:
         country = self.countries.get(code or "")

@@ -44,8 +44,6 @@ class ActorResolver:
         for mention in mentions:
             for index in range(mention.start, mention.end):
                 self._mention_at[index] = mention
-        self._role_last_words = {phrase[-1] for phrase in kb.roles}
-        self._longest_role = max((len(phrase) for phrase in kb.roles), default=1)
 
     def mention_of(self, token: Token) -> Mention | None:
         return self._mention_at.get(token.i)
@@ -82,7 +80,7 @@ class ActorResolver:
         return None, "none"
 
     def is_role_word(self, token: Token) -> bool:
-        return _forms(token) & self._role_last_words != set()
+        return _forms(token) & self.kb.role_last_words != set()
 
     def _appositive_person(self, head: Token) -> Mention | None:
         for child in head.children:
@@ -166,7 +164,7 @@ class ActorResolver:
         """The sector of the role phrase nearest the end (the head), longest phrase first."""
         best: tuple[int, int, str, str] | None = None
         for start in range(len(tokens)):
-            for length in range(min(self._longest_role, len(tokens) - start), 0, -1):
+            for length in range(min(self.kb.longest_role, len(tokens) - start), 0, -1):
                 window = tokens[start : start + length]
                 if not _contiguous(window):
                     continue

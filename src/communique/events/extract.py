@@ -195,7 +195,9 @@ class _SentenceContext:
         ]
         clauses = _clauses_of(trigger)
         doc = trigger.doc
-        sentence_dates = [m for m in in_sentence if _governing_verb(doc[m.index]) in clauses]
+        sentence_dates = [
+            m for m in in_sentence if modality.governing_verb(doc[m.index]) in clauses
+        ]
         if not sentence_dates and future:
             # "a potential meeting …, at summits to be held in November": a planned event
             # takes a date that looks ahead even from a neighbouring clause.
@@ -316,17 +318,9 @@ def _quote(sentence: Span) -> str | None:
     return sentence.doc[quoted[0].i : quoted[-1].i + 1].text
 
 
-def _governing_verb(token: Token) -> Token:
-    """The nearest verb at or above ``token``: the clause a word belongs to."""
-    node = token
-    while node.pos_ not in {"VERB", "AUX"} and node.head.i != node.i:
-        node = node.head
-    return node
-
-
 def _clauses_of(trigger: Token) -> set[Token]:
     """The clause of the trigger and, for "met X on Thursday and held talks", the one it joins."""
-    clause = _governing_verb(trigger)
+    clause = modality.governing_verb(trigger)
     clauses = {clause}
     while clause.dep_ == "conj" and clause.head.i != clause.i:
         clause = clause.head

@@ -111,11 +111,17 @@ def _noun_modality(noun: Token) -> Modality:
     return "asserted"
 
 
+def governing_verb(token: Token) -> Token:
+    """The nearest verb at or above ``token``: the clause a word belongs to."""
+    node = token
+    while node.pos_ not in {"VERB", "AUX"} and node.head.i != node.i:
+        node = node.head
+    return node
+
+
 def refers_to_future(token: Token) -> bool:
     """Whether the clause around ``token`` (a date, say) speaks of the future."""
-    verb = token
-    while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
-        verb = verb.head
+    verb = governing_verb(token)
     auxiliaries = {child.lower_ for child in verb.children if child.dep_ in {"aux", "auxpass"}}
     if auxiliaries & FUTURE_AUXILIARIES:
         return True

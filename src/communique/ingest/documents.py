@@ -40,7 +40,7 @@ def read_text_file(path: Path, options: ReadOptions) -> Article:
     if not text.strip():
         raise InputError(Errors.E001.format(where=where), where=where)
     fields, body = split_header(text)
-    _check_text(body, where=where, options=options)
+    check_text(body, where=where, options=options)
     # The document's own date wins; the option is for documents that carry none.
     published = options.published
     if "date" in fields:
@@ -87,7 +87,7 @@ def article_from_record(record: Any, *, where: str, options: ReadOptions) -> Art
     if not isinstance(record, Mapping) or not isinstance(record.get("text"), str):
         got = type(record).__name__ if not isinstance(record, Mapping) else "no text string"
         raise InputError(Errors.E007.format(where=where, got=got), where=where)
-    _check_text(record["text"], where=where, options=options)
+    check_text(record["text"], where=where, options=options)
     raw_date = record.get("date") or record.get("published")
     if raw_date:
         published = parse_date(raw_date, where=where)
@@ -105,7 +105,8 @@ def article_from_record(record: Any, *, where: str, options: ReadOptions) -> Art
     )
 
 
-def _check_text(text: str, *, where: str, options: ReadOptions) -> None:
+def check_text(text: str, *, where: str, options: ReadOptions) -> None:
+    """Refuse a text that is blank or longer than ``options.max_chars``."""
     if not text.strip():
         raise InputError(Errors.E008.format(where=where), where=where)
     if options.max_chars is not None and len(text) > options.max_chars:
