@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ from communique.coder import Coder
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("COMMUNIQUE_SHARED", PROJECT.parent / "shared"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A cache of parsed data files of the session's own: tests read the data files afresh
+    # (schema checks included) and leave nothing in the user's cache.
+    if "COMMUNIQUE_CACHE" not in os.environ:
+        os.environ["COMMUNIQUE_CACHE"] = tempfile.mkdtemp(prefix="communique-cache-")
 
 
 def shared_file(relative: str) -> Path:

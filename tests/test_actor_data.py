@@ -17,8 +17,8 @@ from communique.errors import DataFileError
 from communique.resources import load_yaml, packaged_path
 
 SECTORS = {
-    "GOV", "MIL", "COP", "SPY", "JUD", "LEG", "PTY", "OPP", "REB", "PRM", "CRM",
-    "BUS", "MED", "EDU", "NGO", "REL", "CVL", "ELI", "REF", "LAB", "HLH", "IGO",
+    "GOV", "MIL", "COP", "SPY", "JUD", "LEG", "PTY", "OPP", "REB", "PRM", "UAF", "CRM",
+    "BUS", "JRN", "MED", "EDU", "NGO", "REL", "CVL", "ELI", "REF", "LAB", "AGR", "PRE", "IGO",
 }  # fmt: skip
 
 DATA_FILES = ["people", "roles", "organisations"]
@@ -284,7 +284,7 @@ def test_role_sectors_are_cameo_sectors(roles: list[dict[str, Any]]) -> None:
         ("national security adviser", "GOV"),
         ("national security advisor", "GOV"),
         ("lawmaker", "LEG"),
-        ("protester", "OPP"),
+        ("protester", "CVL"),
         ("militia", "PRM"),
         ("militant", "REB"),
         ("former president", "ELI"),

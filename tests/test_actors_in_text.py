@@ -19,7 +19,7 @@ def _pairs(coder: Coder, text: str, published: str) -> list[tuple[str, str, str]
         (
             "Shanghai police arrested an American journalist.",
             "2024-08-29",
-            ("CHNCOP", "173", "USAMED"),
+            ("CHNCOP", "173", "USAJRN"),
         ),
         # Title-only mention with a nationality adjective.
         ("The Chinese foreign minister criticized Japan.", "2024-08-29", ("CHNGOV", "111", "JPN")),

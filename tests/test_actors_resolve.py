@@ -33,7 +33,7 @@ def test_resolve_actor(
 
 
 def test_an_unknown_phrase_resolves_to_nothing_and_says_so(coder: Coder) -> None:
-    result = coder.resolve_actor("over two dozen men and women", when="2024-08-29")
+    result = coder.resolve_actor("the quarterly sales figures", when="2024-08-29")
     assert (result.country, result.code, result.matched_by) == ("", "", "none")
 
 

@@ -8,6 +8,7 @@ required nor optional.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -77,6 +78,34 @@ def test_every_required_event_is_found(
         if g["required"] and not any(matches(e, g) for e in seed_events)
     ]
     assert missing == []
+
+
+def _gold_names(gold_actor: dict[str, Any]) -> set[str] | None:
+    """The names a gold actor accepts: "Joe Biden (or Jake Sullivan, who …)" gives both."""
+    name = gold_actor.get("name")
+    if name is None:
+        return None
+    match = re.fullmatch(r"(.*?) \(or ([^,)]*)[^)]*\)", name)
+    return {match.group(1), match.group(2)} if match else {name}
+
+
+def _names_match(event: dict[str, Any], gold: dict[str, Any]) -> bool:
+    for side in ("source", "target"):
+        names = _gold_names(gold[side])
+        if names is not None and event[side]["name"] not in names:
+            return False
+    return True
+
+
+def test_every_required_event_names_its_people(
+    seed_events: list[dict[str, Any]], gold: dict[str, Any]
+) -> None:
+    unnamed = [
+        g["id"]
+        for g in gold["events"]
+        if g["required"] and not any(matches(e, g) and _names_match(e, g) for e in seed_events)
+    ]
+    assert unnamed == []
 
 
 def test_no_must_not_rule_is_broken(

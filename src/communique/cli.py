@@ -39,7 +39,7 @@ from communique.ingest.documents import (
     read_jsonl,
     read_text_file,
 )
-from communique.output import csv_row, csv_writer, print_table, write_jsonl
+from communique.output import csv_row, csv_writer, print_table, unknown_table, write_jsonl
 from communique.records import Article, Event
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -74,6 +74,41 @@ def _output_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..
         type=click.Path(path_type=Path, dir_okay=False),
         help=help_text,
     )
+
+
+def _dictionary_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--actors/--agents: PETRARCH-format dictionaries that extend the knowledge base."""
+    existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+    command = click.option(
+        "--agents",
+        "agent_files",
+        multiple=True,
+        type=existing,
+        metavar="FILE",
+        help="PETRARCH agents dictionary (role words); repeatable; overrides built-in roles.",
+    )(command)
+    return click.option(
+        "--actors",
+        "actor_files",
+        multiple=True,
+        type=existing,
+        metavar="FILE",
+        help="PETRARCH actors dictionary; repeatable; its entries outrank built-in ones.",
+    )(command)
+
+
+def _load_coder(errors: Console, *, quiet: bool, **options: Any) -> Any:
+    """The Coder, loaded behind a spinner; unreadable dictionary lines are listed, not fatal."""
+    from communique.coder import Coder  # loading spaCy is slow: only when there is work
+
+    with errors.status("loading the language model…") if not quiet else ExitStack():
+        coder = Coder(**options)
+    for problem in coder.dictionary_problems:
+        click.echo(f"communique: skipped {problem}", err=True)
+    if coder.dictionary_problems and not quiet:
+        count = _plural(len(coder.dictionary_problems), "dictionary line")
+        click.echo(f"communique: skipped {count} that could not be read", err=True)
+    return coder
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -116,6 +151,7 @@ def cli() -> None:
     type=click.IntRange(min=1),
     help=f"Skip documents larger than this many bytes (default {DEFAULT_MAX_BYTES:,}).",
 )
+@_dictionary_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def code(
     files: tuple[Path, ...],
@@ -126,6 +162,8 @@ def code(
     model: str | None,
     batch_size: int | None,
     max_bytes: int | None,
+    actor_files: tuple[Path, ...],
+    agent_files: tuple[Path, ...],
     quiet: bool,
 ) -> None:
     """Code news articles into events (who did what to whom, when and where)."""
@@ -137,7 +175,13 @@ def code(
     try:
         settings = load_settings(max_bytes=max_bytes)
         options = ReadOptions(published=published, max_bytes=settings.max_bytes)
-        tally = _run(files, input_path, output_path, fmt, options, model, batch_size, quiet, errors)
+        coder_options = {
+            "model": model,
+            "batch_size": batch_size,
+            "actors": actor_files,
+            "agents": agent_files,
+        }
+        tally = _run(files, input_path, output_path, fmt, options, coder_options, quiet, errors)
     except CommuniqueError as error:
         raise click.ClickException(str(error)) from error
     if not quiet:
@@ -152,17 +196,13 @@ def _run(
     output_path: Path | None,
     fmt: str,
     options: ReadOptions,
-    model: str | None,
-    batch_size: int | None,
+    coder_options: dict[str, Any],
     quiet: bool,
     errors: Console,
 ) -> Tally:
-    from communique.coder import Coder  # loading spaCy is slow: only when there is work
-
     tally = Tally()
     with ExitStack() as stack:
-        with errors.status("loading the language model…") if not quiet else ExitStack():
-            coder = Coder(model, batch_size=batch_size)
+        coder = _load_coder(errors, quiet=quiet, **coder_options)
         total = _count(files, input_path)
         options = replace(options, max_chars=coder.nlp.max_length)
         items = _documents(files, input_path, options)
@@ -372,21 +412,23 @@ def actors() -> None:
 @click.option("--context", default="", help="Text the phrase appears in.")
 @click.option("--input", "input_path", metavar="FILE|-", help="JSON Lines phrases to resolve.")
 @_output_option("Write results here instead of standard output.")
+@_dictionary_options
 def resolve(
     phrase: str | None,
     date_text: str | None,
     context: str,
     input_path: str | None,
     output_path: Path | None,
+    actor_files: tuple[Path, ...],
+    agent_files: tuple[Path, ...],
 ) -> None:
     """Say who a phrase names: country, sector, code, and which entry or rule decided."""
     if bool(phrase) == bool(input_path):
         raise click.UsageError("give one PHRASE, or --input FILE with JSON Lines phrases")
     when = _phrase_date(date_text, where="--date")
-    from communique.coder import Coder  # loading spaCy is slow: only when there is work
-
+    errors = Console(stderr=True, highlight=False)
     try:
-        coder = Coder()
+        coder = _load_coder(errors, quiet=True, actors=actor_files, agents=agent_files)
         if phrase:
             result = coder.resolve_actor(phrase, when=when, context=context)
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -400,6 +442,95 @@ def resolve(
     click.echo(f"resolved {_plural(tally.coded, 'phrase')}", err=True)
     if tally.coded == 0:
         sys.exit(1)
+
+
+UNKNOWN_EXAMPLES = """
+\b
+Examples:
+  communique actors unknown --input docs.jsonl
+  communique actors unknown --input docs.jsonl --limit 100 --format jsonl > unknown.jsonl
+  communique actors unknown --input docs.jsonl --actors mine.actors   # after adding some
+
+\b
+Each row is a name the knowledge base did not know, how many event parties it was,
+the code guessed for it (marked resolved: false in events) and the first sentence.
+"""
+
+
+@actors.command(epilog=UNKNOWN_EXAMPLES)
+@click.option(
+    "--input", "input_path", metavar="FILE|-", required=True, help="JSON Lines documents."
+)
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Date for undated documents.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="List at most this many names, the most frequent first.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="A table to read, or JSON Lines for scripts.",
+)
+@_output_option("Write the list here instead of standard output.")
+@_dictionary_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def unknown(
+    input_path: str,
+    date_text: str | None,
+    limit: int,
+    fmt: str,
+    output_path: Path | None,
+    actor_files: tuple[Path, ...],
+    agent_files: tuple[Path, ...],
+    quiet: bool,
+) -> None:
+    """List the most frequent names the knowledge base could not resolve."""
+    from communique.actors.unknown import UnknownTally
+
+    errors = Console(stderr=True, highlight=False)
+    options = ReadOptions(published=_option_date(date_text))
+    names = UnknownTally()
+    tally = Tally()
+    try:
+        coder = _load_coder(errors, quiet=quiet, actors=actor_files, agents=agent_files)
+        options = replace(options, max_chars=coder.nlp.max_length)
+        articles = _codable(_documents((), input_path, options), tally)
+        with _progress(errors, enabled=not quiet) as progress:
+            task = progress.add_task("reading", total=_count((), input_path))
+            for _, events in coder.code_documents(
+                articles, on_skip=lambda error: _skip(error, tally)
+            ):
+                tally.coded += 1
+                names.add(events)
+                progress.advance(task)
+    except CommuniqueError as error:
+        raise click.ClickException(str(error)) from error
+    _write_unknown(names.most_common(limit), fmt, output_path)
+    if not quiet:
+        found = len(names.most_common())
+        unknown_names = _plural(found, "unknown name")
+        click.echo(f"read {_plural(tally.coded, 'document')}: {unknown_names}", err=True)
+    if tally.coded == 0:
+        sys.exit(1)
+
+
+def _write_unknown(items: list[Any], fmt: str, output_path: Path | None) -> None:
+    with ExitStack() as stack:
+        out: IO[str] = sys.stdout
+        if output_path is not None:
+            out = stack.enter_context(output_path.open("w", encoding="utf-8"))
+        if fmt == "jsonl":
+            for item in items:
+                out.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            return
+        console = Console(file=out, highlight=False, width=None if out.isatty() else 160)
+        console.print(unknown_table(items))
 
 
 def _resolve_lines(coder: Any, input_path: str, output_path: Path | None) -> Tally:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from communique.actors.component import ActorComponent
 from communique.actors.kb import KnowledgeBase
+from communique.actors.petrarch import Problem
 from communique.actors.phrases import ResolvedActor, resolve_phrase
 from communique.config import Settings, load_settings
 from communique.errors import InputError
@@ -27,9 +30,32 @@ class Coder:
     >>> coder.code("Jake Sullivan met Xi Jinping.", published="2024-08-29")  # doctest: +SKIP
     """
 
-    def __init__(self, model: str | None = None, *, batch_size: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        batch_size: int | None = None,
+        actors: Iterable[str | Path] = (),
+        agents: Iterable[str | Path] = (),
+    ) -> None:
+        """``actors``/``agents``: PETRARCH-format dictionaries that extend the knowledge base;
+        their unreadable lines are listed in ``dictionary_problems``."""
         self.settings: Settings = load_settings(model=model, batch_size=batch_size)
-        self.nlp: Language = shared_pipeline(self.settings.model)
+        self.nlp: Language = shared_pipeline(
+            self.settings.model,
+            tuple(str(Path(path).resolve()) for path in actors),
+            tuple(str(Path(path).resolve()) for path in agents),
+        )
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        component = self.nlp.get_pipe("communique_actors")
+        assert isinstance(component, ActorComponent)
+        return component.kb
+
+    @property
+    def dictionary_problems(self) -> list[Problem]:
+        return self.kb.problems
 
     @property
     def model_name(self) -> str:
@@ -100,7 +126,7 @@ class Coder:
             when = parse_date(when, where="date")
         return resolve_phrase(
             self.nlp,
-            KnowledgeBase.default(),
+            self.kb,
             phrase,
             when=when or date.today(),
             context=context,

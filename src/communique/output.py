@@ -112,3 +112,15 @@ def _date(event: Event) -> str:
     if event.date is None:
         return "?"
     return event.date + ("*" if event.date_basis == "published" else "")
+
+
+def unknown_table(items: list[Any]) -> Table:
+    """Names the knowledge base lacks: count, best guess and first sentence."""
+    table = Table(title="names the knowledge base does not know", title_justify="left")
+    table.add_column("count", justify="right")
+    table.add_column("name")
+    table.add_column("guess")
+    table.add_column("example sentence", overflow="fold")
+    for item in items:
+        table.add_row(str(item.count), escape(item.name), item.guess or "?", escape(item.example))
+    return table

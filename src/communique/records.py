@@ -47,6 +47,8 @@ class Actor:
     """Who acts or is acted upon, coded CAMEO-style: country (ISO3) + sector (GOV, MIL, …).
 
     International organisations carry their own code (``IGOUNO``) and no country.
+    ``resolved`` is False for a name the knowledge base does not know: its country and
+    sector are then a best guess from the words around it and the rest of the article.
     """
 
     text: str
@@ -54,15 +56,25 @@ class Actor:
     code: str
     country: str | None = None
     sector: str | None = None
+    resolved: bool = True
 
     @classmethod
-    def of(cls, *, text: str, name: str, country: str | None, sector: str | None) -> Actor:
+    def of(
+        cls,
+        *,
+        text: str,
+        name: str,
+        country: str | None,
+        sector: str | None,
+        resolved: bool = True,
+    ) -> Actor:
         return cls(
             text=text,
             name=name,
             code=(country or "") + (sector or ""),
             country=country,
             sector=sector,
+            resolved=resolved,
         )
 
     @property
@@ -76,6 +88,7 @@ class Actor:
             "code": self.code,
             "country": self.country,
             "sector": self.sector,
+            "resolved": self.resolved,
         }
 
 
@@ -130,6 +143,11 @@ class Event:
     quote: str | None = None
     date_basis: Literal["text", "published"] | None = None
 
+    @property
+    def resolved(self) -> bool:
+        """False when either party is a best guess for a name the knowledge base lacks."""
+        return self.source.resolved and self.target.resolved
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
@@ -150,4 +168,5 @@ class Event:
             "modality": self.modality,
             "negated": self.negated,
             "quote": self.quote,
+            "resolved": self.resolved,
         }

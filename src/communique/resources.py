@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from communique.cache import cached_json, source_of
 from communique.errors import DataFileError, Errors
 
 PACKAGE = "communique"
@@ -32,10 +33,24 @@ def _schema(name: str) -> dict[str, Any]:
 
 
 def load_yaml(path: Path, *, schema: str) -> Any:
-    """Read a YAML data file and check it against the named JSON schema."""
+    """Read a YAML data file and check it against the named JSON schema.
+
+    A file already read and checked, byte for byte with the same schema, comes from the
+    cache (see ``communique.cache``).
+    """
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        content = path.read_bytes()
+    except OSError as error:
+        raise DataFileError(Errors.E020.format(path=path, detail=error)) from error
+    schema_text = packaged_path(f"schemas/{schema}.schema.json").read_bytes()
+    parts = [b"yaml", schema_text, source_of(__file__), content]
+    return cached_json(parts, lambda: _parse_yaml(path, content, schema))
+
+
+def _parse_yaml(path: Path, content: bytes, schema: str) -> Any:
+    try:
+        data = yaml.load(content.decode("utf-8"), Loader=_SAFE_LOADER)
+    except (UnicodeDecodeError, yaml.YAMLError) as error:
         raise DataFileError(Errors.E020.format(path=path, detail=error)) from error
     validate(data, schema=schema, path=path)
     return data

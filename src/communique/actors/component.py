@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -23,6 +26,23 @@ class ActorComponent:
         return doc
 
 
-@Language.factory("communique_actors", requires=["doc.ents", "token.dep"])
-def make_actor_component(nlp: Language, name: str) -> ActorComponent:
-    return ActorComponent(nlp, KnowledgeBase.default())
+@Language.factory(
+    "communique_actors",
+    requires=["doc.ents", "token.dep"],
+    default_config={"actors": [], "agents": []},
+)
+def make_actor_component(
+    nlp: Language, name: str, actors: list[str], agents: list[str]
+) -> ActorComponent:
+    """``actors``/``agents``: PETRARCH-format files that extend the knowledge base."""
+    kb = knowledge_base(tuple(actors), tuple(agents))
+    return ActorComponent(nlp, kb)
+
+
+@cache
+def knowledge_base(actors: tuple[str, ...] = (), agents: tuple[str, ...] = ()) -> KnowledgeBase:
+    """The default knowledge base, extended by users' dictionaries when any are named."""
+    if not actors and not agents:
+        return KnowledgeBase.default()
+    paths = [Path(name) for name in actors], [Path(name) for name in agents]
+    return KnowledgeBase.default().with_dictionaries(actors=paths[0], agents=paths[1])

@@ -6,16 +6,27 @@ checked against a schema; nothing about particular actors is written in code.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from communique.actors.coded import CodedIndex
+from communique.actors.petrarch import ActorEntry, Problem, read_dictionary
 from communique.resources import load_yaml, packaged_path
 
-SurfaceKind = Literal["country", "adjective", "metonym", "organisation", "person"]
+SurfaceKind = Literal[
+    "country", "adjective", "metonym", "organisation", "institution", "person", "coded"
+]
+PHOENIX_ACTORS = (
+    "Phoenix.Countries.actors.txt",
+    "Phoenix.International.actors.txt",
+    "Phoenix.MilNonState.actors.txt",
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,8 @@ class Surface:
     sector: str | None = None
     organisation: Organisation | None = None
     person: Person | None = None
+    name: str | None = None
+    entry: ActorEntry | None = None
 
 
 @dataclass
@@ -84,29 +97,78 @@ class KnowledgeBase:
     surfaces: dict[str, Surface] = field(default_factory=dict)
     roles: dict[tuple[str, ...], str] = field(default_factory=dict)
     people_by_surname: dict[str, list[Person]] = field(default_factory=lambda: defaultdict(list))
+    # Imported actor dictionaries: users' files outrank the curated entries above, the
+    # bundled Phoenix dictionaries only fill gaps they leave.
+    user_actors: CodedIndex = field(default_factory=CodedIndex)
+    bundled_actors: CodedIndex = field(default_factory=CodedIndex)
+    problems: list[Problem] = field(default_factory=list)
+    name_variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     @cache
     def default(cls) -> KnowledgeBase:
+        data = packaged_path("actors/data")
         return cls.from_files(
-            countries=packaged_path("actors/data/countries.yml"),
-            organisations=packaged_path("actors/data/organisations.yml"),
-            roles=packaged_path("actors/data/roles.yml"),
-            people=packaged_path("actors/data/people.yml"),
+            countries=data / "countries.yml",
+            organisations=data / "organisations.yml",
+            institutions=data / "institutions.yml",
+            roles=data / "roles.yml",
+            name_variants=data / "name_variants.yml",
+            people=[data / "people.yml", *sorted((data / "people").glob("*.yml"))],
+            bundled=[data / "phoenix" / name for name in PHOENIX_ACTORS],
         )
+
+    def with_dictionaries(
+        self, *, actors: Iterable[Path] = (), agents: Iterable[Path] = ()
+    ) -> KnowledgeBase:
+        """A copy extended by users' PETRARCH-format files; their entries take precedence.
+
+        Lines that cannot be read are skipped and listed in ``problems``.
+        """
+        kb = replace(
+            self,
+            roles=dict(self.roles),
+            user_actors=CodedIndex(),
+            problems=list(self.problems),
+        )
+        for path in actors:
+            dictionary = read_dictionary(path, kind="actors")
+            kb.user_actors.add(dictionary.actors)
+            kb.problems += dictionary.problems
+        for path in agents:
+            dictionary = read_dictionary(path, kind="agents")
+            kb.roles.update((agent.phrase, agent.sector) for agent in dictionary.agents)
+            kb.problems += dictionary.problems
+        return kb
 
     @classmethod
     def from_files(
-        cls, *, countries: Path, organisations: Path, roles: Path, people: Path
+        cls,
+        *,
+        countries: Path,
+        organisations: Path,
+        institutions: Path,
+        roles: Path,
+        people: list[Path],
+        name_variants: Path | None = None,
+        bundled: Sequence[Path] = (),
     ) -> KnowledgeBase:
         kb = cls()
+        if name_variants is not None:
+            for group in load_yaml(name_variants, schema="name_variants"):
+                kb.name_variants.update({word: tuple(group) for word in group})
+        for path in bundled:
+            kb.bundled_actors.add(read_dictionary(path, kind="actors").actors)
         for entry in load_yaml(countries, schema="countries"):
             kb._add_country(entry)
         for entry in load_yaml(organisations, schema="organisations"):
             kb._add_organisation(entry)
+        for entry in load_yaml(institutions, schema="institutions"):
+            kb._add_institution(entry)
         for entry in load_yaml(roles, schema="roles"):
-            kb.roles[tuple(entry["phrase"].lower().split())] = entry["sector"]
-        for entry in load_yaml(people, schema="people"):
+            for key in role_keys(entry["phrase"]):
+                kb.roles[key] = entry["sector"]
+        for entry in merge_people(load_yaml(path, schema="people") for path in people):
             kb._add_person(entry)
         return kb
 
@@ -144,6 +206,23 @@ class KnowledgeBase:
             surface = Surface("organisation", sector=entry["sector"], organisation=organisation)
             self.surfaces.setdefault(name, surface)
 
+    def _spelling_variants(self, name: str) -> list[str]:
+        words = name.split()
+        if not any(word in self.name_variants for word in words):
+            return []
+        spellings: list[list[str]] = [[]]
+        for word in words:
+            options = self.name_variants.get(word, (word,))
+            spellings = [[*s, o] for s in spellings for o in options][:MAX_SPELLING_VARIANTS]
+        return [" ".join(s) for s in spellings if " ".join(s) != name]
+
+    def _add_institution(self, entry: dict[str, Any]) -> None:
+        surface = Surface(
+            "institution", country=entry["country"], sector=entry["sector"], name=entry["name"]
+        )
+        for name in [entry["name"], *entry.get("aliases", [])]:
+            self.surfaces.setdefault(name, surface)
+
     def _add_person(self, entry: dict[str, Any]) -> None:
         person = Person(
             name=entry["name"],
@@ -151,11 +230,50 @@ class KnowledgeBase:
             organisation=entry.get("organisation"),
             offices=tuple(_office(role) for role in entry.get("roles", [])),
         )
-        # A person's full names take precedence over any other reading of the same words.
-        for name in [entry["name"], *entry.get("aliases", [])]:
-            self.surfaces[name] = Surface("person", country=person.country, person=person)
+        # A person's full names take precedence over any other reading of the same words;
+        # spelling variants ("Mohammed" for "Mohamed") only fill gaps.
+        surface = Surface("person", country=person.country, person=person)
+        names = [entry["name"], *entry.get("aliases", [])]
+        for name in names:
+            self.surfaces[name] = surface
+        for name in names:
+            for variant in self._spelling_variants(name):
+                self.surfaces.setdefault(variant, surface)
         for short in {person.name.split()[0], person.surname}:
             self.people_by_surname[short].append(person)
+
+
+MAX_SPELLING_VARIANTS = 16
+
+
+def role_keys(phrase: str) -> list[tuple[str, ...]]:
+    """Lookup keys of a role phrase: its words, and its words with hyphens split off.
+
+    The tokenizer splits "secretary-general" into "secretary", "-", "general"; the second
+    key lets such a phrase match as written.
+    """
+    words = tuple(phrase.lower().split())
+    split = tuple(part for word in words for part in re.findall(r"[^-]+|-", word))
+    return [words] if split == words else [words, split]
+
+
+def merge_people(files: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One entry per person: entries with the same name and country pool aliases and roles.
+
+    People files are split by region, and a later file may add offices to someone an
+    earlier file lists; keeping one entry keeps one identity for surname linking.
+    """
+    merged: dict[tuple[str, str | None, str | None], dict[str, Any]] = {}
+    for entries in files:
+        for entry in entries:
+            key = (entry["name"], entry.get("country"), entry.get("organisation"))
+            if key not in merged:
+                merged[key] = {**entry, "aliases": list(entry.get("aliases", []))}
+                continue
+            known = merged[key]
+            known["aliases"] += [a for a in entry.get("aliases", []) if a not in known["aliases"]]
+            known["roles"] = known["roles"] + [r for r in entry["roles"] if r not in known["roles"]]
+    return list(merged.values())
 
 
 def _office(role: dict[str, Any]) -> Office:

@@ -16,12 +16,16 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from communique.actors.coded import CodedIndex
 from communique.actors.kb import KnowledgeBase, Person, Surface
+from communique.actors.petrarch import ActorEntry, split_code
 
 # Entities whose inner words must not be read as actors ("China" in "the South China Sea").
 OPAQUE_ENTITY_LABELS = {"LOC", "FAC", "EVENT", "WORK_OF_ART", "LAW", "PRODUCT", "LANGUAGE"}
 PERSONAL_PRONOUNS = {"he", "she", "him", "her", "his", "hers"}
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+# Labels the small English model gives a lone surname; places and dates are left alone.
+SURNAME_ENTITY_LABELS = {"PERSON", "ORG", "NORP", ""}
 
 
 @dataclass
@@ -48,30 +52,41 @@ class MentionFinder:
     def __init__(self, kb: KnowledgeBase, vocab: Vocab) -> None:
         self.kb = kb
         self.vocab = vocab
-        self.matcher = PhraseMatcher(vocab)
+        # Matching on lower case finds headlines in capitals ("TEHRAN"); a match must still
+        # be spelled as the entry is or be all capitals, so "us" is never "US".
+        self.matcher = PhraseMatcher(vocab, attr="LOWER")
         self._surface_by_key: dict[int, Surface] = {}
+        self._texts_by_key: dict[int, set[str]] = {}
 
     def add_patterns(self, make_doc: Callable[[str], Doc]) -> None:
         for number, (text, surface) in enumerate(self.kb.surfaces.items()):
             key = f"surface{number}"
-            self.matcher.add(key, [make_doc(text)])
+            pattern = make_doc(text)
+            self.matcher.add(key, [pattern])
             self._surface_by_key[self.vocab.strings[key]] = surface
+            self._texts_by_key[self.vocab.strings[key]] = {pattern.text}
 
     def find(self, doc: Doc) -> list[Mention]:
-        mentions = self._known_mentions(doc)
+        mentions = _coded_mentions(doc, self.kb.user_actors, taken=set())
+        mentions += self._known_mentions(doc, taken=_tokens_of(mentions))
+        bundled = _coded_mentions(doc, self.kb.bundled_actors, taken=_tokens_of(mentions))
+        mentions += self._yield_to_names(bundled, mentions)
         mentions += self._unknown_people(doc, mentions)
         mentions += _bare_names(doc, mentions)
+        mentions += self._known_surnames(doc, mentions)
         mentions.sort(key=lambda mention: mention.start)
         _link_surnames(mentions, self.kb)
         mentions += _pronouns(doc, mentions)
         mentions.sort(key=lambda mention: mention.start)
         return mentions
 
-    def _known_mentions(self, doc: Doc) -> list[Mention]:
+    def _known_mentions(self, doc: Doc, taken: set[int]) -> list[Mention]:
         spans = [
             Span(doc, start, end, label=key)
             for key, start, end in self.matcher(doc)
             if not _inside_opaque_entity(doc, start, end)
+            and taken.isdisjoint(range(start, end))
+            and self._spelled_as_entry(doc[start:end], key)
         ]
         mentions = []
         for span in filter_spans(spans):
@@ -83,8 +98,45 @@ class MentionFinder:
             mentions.append(mention)
         return mentions
 
+    def _yield_to_names(self, bundled: list[Mention], found: list[Mention]) -> list[Mention]:
+        """Bundled one-word entries give way to the article's names and the curated base.
+
+        "Sullivan" after "Jake Sullivan", or a surname only one curated person carries,
+        is left for the surname rules rather than read as the bundled dictionary's entry.
+        """
+        full_names = [m.person_name or "" for m in [*found, *bundled] if m.is_person]
+        name_words = {w for name in full_names if " " in name for w in name.split()}
+        return [
+            mention
+            for mention in bundled
+            if mention.end - mention.start > 1
+            or not (
+                mention.text in name_words
+                or self.kb.unique_person_by_surname(mention.text) is not None
+            )
+        ]
+
+    def _known_surnames(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """A lone surname that exactly one person in the knowledge base carries ("Trump")."""
+        taken = _tokens_of(mentions)
+        found = []
+        for token in doc:
+            if (
+                _looks_like_name(token)
+                and token.i not in taken
+                and token.dep_ != "compound"
+                and token.ent_type_ in SURNAME_ENTITY_LABELS
+                and self.kb.unique_person_by_surname(token.text) is not None
+            ):
+                found.append(Mention(token.i, token.i + 1, token.text, person_name=token.text))
+        return found
+
+    def _spelled_as_entry(self, span: Span, key: int) -> bool:
+        text = span.text
+        return text in self._texts_by_key[key] or (text.isupper() and len(text) > 3)
+
     def _unknown_people(self, doc: Doc, known: list[Mention]) -> list[Mention]:
-        taken = {index for mention in known for index in range(mention.start, mention.end)}
+        taken = _tokens_of(known)
         people = []
         for entity in doc.ents:
             if entity.label_ != "PERSON" or any(t.i in taken for t in entity):
@@ -93,6 +145,49 @@ class MentionFinder:
             if name:
                 people.append(Mention(entity.start, entity.end, entity.text, person_name=name))
         return people
+
+
+def _looks_like_name(token: Token) -> bool:
+    # The small model tags some capitalised surnames as nouns ("Trump"); it then usually
+    # still labels them as a name.
+    if token.pos_ == "PROPN":
+        return True
+    return token.pos_ == "NOUN" and token.text[:1].isupper() and token.ent_type_ != ""
+
+
+def _tokens_of(mentions: list[Mention]) -> set[int]:
+    return {index for mention in mentions for index in range(mention.start, mention.end)}
+
+
+def _coded_mentions(doc: Doc, index: CodedIndex, taken: set[int]) -> list[Mention]:
+    """Mentions of imported dictionary entries; a match on a person's name is a person."""
+    mentions = []
+    for match in index.find(doc, taken):
+        if _inside_opaque_entity(doc, match.start, match.end) or _part_of_longer_name(
+            doc, match.start, match.end
+        ):
+            continue
+        span = doc[match.start : match.end]
+        country, _, _ = split_code(match.entry.default or _first_code(match.entry))
+        surface = Surface("coded", country=country, name=match.entry.name, entry=match.entry)
+        mention = Mention(match.start, match.end, span.text, surface=surface)
+        if any(token.ent_type_ == "PERSON" for token in span):
+            mention.person_name = match.entry.name
+        mentions.append(mention)
+    return mentions
+
+
+def _part_of_longer_name(doc: Doc, start: int, end: int) -> bool:
+    """ "Hassan" in "Hassan Shibly" is not the Hassan a dictionary lists: part of a name."""
+    for token in doc[start:end]:
+        if token.ent_type_ == "PERSON":
+            entity = next(e for e in doc.ents if e.start <= token.i < e.end)
+            return entity.start < start or entity.end > end
+    return False
+
+
+def _first_code(entry: ActorEntry) -> str:
+    return entry.dated[0].code if entry.dated else ""
 
 
 def _bare_names(doc: Doc, mentions: list[Mention]) -> list[Mention]:
@@ -106,7 +201,7 @@ def _bare_names(doc: Doc, mentions: list[Mention]) -> list[Mention]:
         name_words = (mention.person_name or "").split()
         if len(name_words) > 1:
             words.update({name_words[0], name_words[-1]})
-    taken = {index for mention in mentions for index in range(mention.start, mention.end)}
+    taken = _tokens_of(mentions)
     return [
         Mention(token.i, token.i + 1, token.text, person_name=token.text)
         for token in doc
@@ -127,10 +222,13 @@ def _inside_opaque_entity(doc: Doc, start: int, end: int) -> bool:
 
 
 def _clean_person_name(entity: Span) -> str:
-    words = [
-        token.text for token in entity if not token.is_punct and token.text not in {"'s", "’s"}
-    ]
-    return " ".join(words).strip()
+    """The name as written, without a possessive or punctuation at either end."""
+    tokens = [token for token in entity if token.text not in {"'s", "’s"}]
+    while tokens and tokens[0].is_punct:
+        tokens.pop(0)
+    while tokens and tokens[-1].is_punct:
+        tokens.pop()
+    return "".join(token.text_with_ws for token in tokens).strip()
 
 
 def _link_surnames(mentions: list[Mention], kb: KnowledgeBase) -> None:
@@ -153,6 +251,8 @@ def _link_surnames(mentions: list[Mention], kb: KnowledgeBase) -> None:
         earlier = last_words.get(name) or first_words.get(name)
         if earlier is not None:
             mention.person, mention.person_name = earlier.person, earlier.person_name
+            if earlier.surface is not None and earlier.surface.kind == "coded":
+                mention.surface = earlier.surface
         elif (person := kb.unique_person_by_surname(name)) is not None:
             mention.person, mention.person_name = person, person.name
 

@@ -47,11 +47,26 @@ def resolve_phrase(
     phrase_id: str | None = None,
 ) -> ResolvedActor:
     span = _span_in_context(nlp, phrase, context) if context else None
+    outside_context = span is None and bool(context.strip())
     if span is None:
         span = next(iter(_parse(nlp, phrase, when).sents))
     resolver = ActorResolver(span.doc, span.doc._.actor_mentions or [], kb)
     actor, rule = resolver.explain(span.root, when)
+    if outside_context and actor is not None and not actor.country and actor.sector != "IGO":
+        actor, rule = _with_context_country(nlp, kb, actor, rule, context, when)
     return _record(phrase, actor, rule, phrase_id)
+
+
+def _with_context_country(
+    nlp: Language, kb: KnowledgeBase, actor: Actor, rule: str, context: str, when: date
+) -> tuple[Actor, str]:
+    """A context that does not contain the phrase ("German") can still say whose it is."""
+    doc = _parse(nlp, context, when)
+    country = ActorResolver(doc, doc._.actor_mentions or [], kb).main_country()
+    if country is None:
+        return actor, rule
+    found = Actor.of(text=actor.text, name=actor.name, country=country, sector=actor.sector)
+    return found, f"{rule}+context:{country}"
 
 
 def _parse(nlp: Language, text: str, when: date) -> Doc:

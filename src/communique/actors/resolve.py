@@ -8,20 +8,34 @@ comes from the office the knowledge base says they held on the event's date.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
-from communique.actors.kb import KnowledgeBase, Office, Person
+from communique.actors.kb import KnowledgeBase, Office, Organisation, Person
 from communique.actors.mentions import Mention
+from communique.actors.petrarch import ActorEntry, split_code
 from communique.records import Actor
 
 MODIFIER_DEPS = {"compound", "amod", "nmod", "poss", "npadvmod"}
+# "leaders of X", "people in the UK", "officials from China", "regions across Indonesia".
+DESCRIBING_PREPOSITIONS = {"of", "in", "from", "across"}
 # The order in which a modifier's country is trusted: "China's" beats "Chinese" beats "of …".
 COUNTRY_DEP_PRIORITY = {"poss": 0, "compound": 1, "amod": 1, "nmod": 1, "appos": 2, "prep": 3}
 COPULAR_LEMMAS = {"be", "serve", "become", "remain"}
+# Generic positions whose sector is that of the body they belong to ("CIA official" is SPY).
+POSITION_WORDS = {
+    "official", "officials", "head", "chief", "director", "member", "members", "president",
+    "chairman", "chairwoman", "chair", "spokesman", "spokeswoman", "spokesperson", "leader",
+    "officer", "officers", "agent", "agents", "staff", "employee", "employees",
+}  # fmt: skip
+BODY_KINDS = {"institution", "metonym", "organisation", "coded"}
+# A former office holder is coded as an elite (ELI), whatever the office was.
+FORMER_WORDS = {"former", "ex", "ex-"}
+# Entities that name someone who can act: people, organisations, national or political groups.
+GUESSABLE_ENTITY_LABELS = {"PERSON", "ORG", "NORP"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class ActorResolver:
         actor = self.actor(head, when)
         if mention is not None:
             return actor, _mention_rule(mention, when)
-        if actor is not None:
+        if actor is not None and (actor.country or actor.sector):
             cues = self.cues(head)
             return actor, f"role:{cues.role_text}" if cues.role_text else "role"
         cues = self.cues(head)
@@ -79,8 +93,39 @@ class ActorResolver:
             return guess, "modifiers"
         return None, "none"
 
+    def guess(self, head: Token, when: date, partial: Actor | None = None) -> Actor | None:
+        """A best guess, marked unresolved, for a name the knowledge base does not know.
+
+        Only names qualify (a person, organisation or group the entity recogniser found),
+        never common nouns: "the plan" is no actor. The sector comes from a title or role
+        word beside the name; the country from the words around it, else from the country
+        the article mentions most.
+        """
+        entity = _named_entity(head)
+        if entity is None:
+            return None
+        mention = self.mention_of(head)
+        if partial is None and mention is not None and mention.surface is not None:
+            return None  # a dictionary entry that is deliberately uncoded on this date
+        name = (partial.name if partial is not None else "") or _entity_name(entity)
+        cues = self.cues(head)
+        country = (partial.country if partial else None) or cues.country or self.main_country()
+        sector = (partial.sector if partial else None) or cues.sector
+        text = partial.text if partial is not None else entity.text
+        return Actor.of(text=text, name=name, country=country, sector=sector, resolved=False)
+
+    def main_country(self) -> str | None:
+        """The country the document mentions most (ties: the first code alphabetically)."""
+        counts: dict[str, int] = {}
+        for mention in self.mentions:
+            country = _mention_country(mention)
+            if country:
+                counts[country] = counts.get(country, 0) + 1
+        return max(sorted(counts), key=lambda code: counts[code]) if counts else None
+
     def is_role_word(self, token: Token) -> bool:
-        return _forms(token) & self.kb.role_last_words != set()
+        forms = _forms(token)
+        return bool(forms & self.kb.role_last_words or forms & POSITION_WORDS)
 
     def _appositive_person(self, head: Token) -> Mention | None:
         for child in head.children:
@@ -90,8 +135,10 @@ class ActorResolver:
                     return mention
         return None
 
-    def _from_mention(self, mention: Mention, head: Token, when: date) -> Actor:
+    def _from_mention(self, mention: Mention, head: Token, when: date) -> Actor | None:
         surface = mention.surface
+        if surface is not None and surface.entry is not None:
+            return self._coded(mention, surface.entry, when)
         if mention.is_person:
             return self._person(mention, head, when)
         assert surface is not None
@@ -104,12 +151,24 @@ class ActorResolver:
                 country=None,
                 sector=organisation.sector,
             )
-        name = self.kb.country_name(surface.country) or mention.text
+        name = surface.name or self.kb.country_name(surface.country) or mention.text
         if surface.kind == "metonym":
             name = mention.text
         return Actor.of(
             text=mention.text, name=name, country=surface.country, sector=surface.sector
         )
+
+    def _coded(self, mention: Mention, entry: ActorEntry, when: date) -> Actor | None:
+        """An imported dictionary entry: its code on the date, split into its parts."""
+        code = entry.code_at(when)
+        if code is None:
+            return None
+        country, sector, organisation = split_code(code)
+        if organisation is not None:
+            return Actor(text=mention.text, name=entry.name, code=code, country=None, sector=sector)
+        name = entry.name if sector else (self.kb.country_name(country) or entry.name)
+        actor = Actor.of(text=mention.text, name=name, country=country, sector=sector)
+        return replace(actor, code=code)
 
     def _person(self, mention: Mention, head: Token, when: date) -> Actor:
         person = mention.person
@@ -134,7 +193,20 @@ class ActorResolver:
             # "a Pentagon chief": the seat of power says which branch the role belongs to.
             cues = _merge(cues, Cues(sector=self._metonym_sector(head)))
         text = _phrase_text(head)
+        organisation = None if cues.country else self._organisation_beside(head)
+        if organisation is not None:
+            # "UN officials", "the NATO secretary-general": people of the organisation.
+            sector = cues.sector or organisation.sector
+            return Actor(text=text, name=text, code=organisation.code, sector=sector)
         return Actor.of(text=text, name=text, country=cues.country, sector=cues.sector)
+
+    def _organisation_beside(self, head: Token) -> Organisation | None:
+        for token in _describing_tokens(head, include_clauses=False):
+            mention = self.mention_of(token) if token.i != head.i else None
+            surface = mention.surface if mention is not None else None
+            if surface is not None and surface.organisation is not None:
+                return surface.organisation
+        return None
 
     def cues(self, head: Token, *, include_clauses: bool = False) -> Cues:
         """Country and sector read from the words that describe ``head``."""
@@ -142,8 +214,22 @@ class ActorResolver:
         # A name is not a title, even when a word of it is ("Qin Gang" is no gang).
         untitled = [t for t in described if not self._in_person_name(t)]
         sector, role_text = self._role_sector(untitled)
+        position = role_text.lower() if role_text is not None else head.lower_
+        if position in POSITION_WORDS:
+            # "head of the FSB", "a CIA official", "members of SANDF": the body decides.
+            sector = self._body_sector(head, described) or sector
+        if sector is not None and any(t.lower_ in FORMER_WORDS for t in described):
+            sector = "ELI"
         country = self._country(head, described)
         return Cues(country=country, sector=sector, role_text=role_text)
+
+    def _body_sector(self, head: Token, described: list[Token]) -> str | None:
+        for token in described:
+            mention = self.mention_of(token) if token.i != head.i else None
+            surface = mention.surface if mention is not None else None
+            if surface is not None and surface.kind in BODY_KINDS and surface.sector:
+                return surface.sector
+        return None
 
     def _country(self, head: Token, described: list[Token]) -> str | None:
         ranked: list[tuple[int, int, str]] = []
@@ -196,6 +282,17 @@ class ActorResolver:
         return None
 
 
+def _named_entity(head: Token) -> Span | None:
+    if head.ent_type_ not in GUESSABLE_ENTITY_LABELS:
+        return None
+    return next((e for e in head.doc.ents if e.start <= head.i < e.end), None)
+
+
+def _entity_name(entity: Span) -> str:
+    words = [t for t in entity if not (t.is_punct or t.lower_ in {"'s", "’s", "the"})]
+    return " ".join(t.text for t in words) or entity.text
+
+
 def _forms(token: Token) -> set[str]:
     return {token.lower_, token.lemma_.lower()}
 
@@ -211,7 +308,8 @@ def _describing_tokens(head: Token, *, include_clauses: bool) -> list[Token]:
         if (
             child.dep_ in MODIFIER_DEPS
             or child.dep_ == "appos"
-            or (child.dep_ == "prep" and child.lower_ == "of")
+            or (child.dep_ == "prep" and child.lower_ in DESCRIBING_PREPOSITIONS)
+            or (child.dep_ == "punct" and child.text == "-")  # "secretary-general"
             or (include_clauses and child.dep_ == "relcl" and child.lemma_ in COPULAR_LEMMAS)
         ):
             tokens.update(child.subtree)
@@ -224,6 +322,8 @@ def _country_rank(token: Token, head: Token) -> int:
     while ancestor.head.i != head.i and ancestor.head.i != ancestor.i:
         ancestor = ancestor.head
         path_dep = ancestor.dep_
+    if path_dep == "prep" and ancestor.lower_ != "of":
+        return COUNTRY_DEP_PRIORITY["prep"] + 1  # "in France" is weaker evidence than "of"
     return COUNTRY_DEP_PRIORITY.get(path_dep, 4)
 
 
@@ -253,6 +353,8 @@ def _person_code(person: Person | None, cues: Cues, when: date) -> tuple[str | N
 
 
 def _mention_rule(mention: Mention, when: date) -> str:
+    if mention.surface is not None and mention.surface.entry is not None:
+        return f"actors:{mention.surface.entry.where}"
     if mention.person is not None:
         office = mention.person.office_at(when)
         held = f" ({office.title})" if office is not None else ""

@@ -12,6 +12,7 @@ from datetime import date
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from communique.actors.component import ActorComponent
 from communique.actors.kb import KnowledgeBase
 from communique.events.dates import date_mentions
 from communique.events.extract import EventExtractor
@@ -72,5 +73,8 @@ def make_place_component(nlp: Language, name: str) -> PlaceComponent:
 
 @Language.factory("communique_events", requires=["doc.ents", "token.dep"])
 def make_event_component(nlp: Language, name: str) -> EventComponent:
-    extractor = EventExtractor(PatternBook.default(), KnowledgeBase.default(), PlaceIndex.default())
+    # The events are coded with the knowledge base the actor component marked mentions with.
+    actors = nlp.get_pipe("communique_actors") if "communique_actors" in nlp.pipe_names else None
+    kb = actors.kb if isinstance(actors, ActorComponent) else KnowledgeBase.default()
+    extractor = EventExtractor(PatternBook.default(), kb, PlaceIndex.default())
     return EventComponent(extractor)

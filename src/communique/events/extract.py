@@ -15,6 +15,7 @@ from spacy.tokens import Doc, Span, Token
 
 from communique import ontology
 from communique.actors.kb import KnowledgeBase
+from communique.actors.petrarch import TRANSNATIONAL_PREFIXES
 from communique.actors.resolve import ActorResolver
 from communique.events import arguments, dates, modality
 from communique.events.patterns import Pattern, PatternBook
@@ -125,7 +126,9 @@ class _SentenceContext:
                 targets = self._statement_targets(trigger.token, source, on)
             for target_token in targets:
                 target = self._actor(target_token, on, look_inside=True)
-                if target is not None and _distinct(source, target):
+                if target is None or not (source.resolved or target.resolved):
+                    continue  # two guesses make no event: one party must be known
+                if _distinct(source, target):
                     event = self._event(trigger, source, target, mood, when, basis)
                     events.append(event)
         return events
@@ -151,11 +154,16 @@ class _SentenceContext:
         actor = self._actor(token, on, look_inside=True)
         return actor is not None
 
-    def _actor(self, token: Token, on: date, *, look_inside: bool = False) -> Actor | None:
+    def _actor(
+        self, token: Token, on: date, *, look_inside: bool = False, guess: bool = True
+    ) -> Actor | None:
+        """The coded actor ``token`` names; else, for an unknown name, a marked best guess."""
         actor = self.resolver.actor(token, on)
         if actor is None and look_inside:
             actor = self._owner(token, on)
-        return actor if actor is not None and _is_coded(actor) else None
+        if actor is not None and _is_coded(actor):
+            return actor
+        return self.resolver.guess(token, on, actor) if guess else None
 
     def _owner(self, thing: Token, on: date) -> Actor | None:
         """ "rejected Washington's framing", "criticized American arms sales": the owner acts."""
@@ -177,7 +185,7 @@ class _SentenceContext:
     def _statement_targets(self, verb: Token, source: Actor, on: date) -> list[Token]:
         """The first actor of another country named in what was said."""
         for token in sorted(_said(verb), key=lambda t: t.i):
-            actor = self._actor(token, on)
+            actor = self._actor(token, on, guess=False)
             if actor is not None and actor.country != source.country:
                 return [token]
         return []
@@ -338,8 +346,16 @@ def _tree_distance(a: Token, b: Token) -> int:
     return len(chain_a) + len(chain_b)
 
 
+TRANSNATIONAL_CODES = tuple(TRANSNATIONAL_PREFIXES)
+
+
 def _is_coded(actor: Actor) -> bool:
-    return bool(actor.country) or actor.code.startswith("IGO") or actor.sector in {"IGO", "NGO"}
+    """A country, or an organisation or group with a code of its own (IGOUNO, IMGMUSALQ)."""
+    return (
+        bool(actor.country)
+        or actor.code.startswith(TRANSNATIONAL_CODES)
+        or actor.sector in {"IGO", "NGO"}
+    )
 
 
 def _distinct(source: Actor, target: Actor) -> bool:
