@@ -1,6 +1,8 @@
 """Load time of the knowledge base and of PETRARCH-format dictionaries.
 
-Measures, each in a fresh process so that no cache helps:
+Measures, each in a fresh process, once with an empty cache of parsed data files ("cold")
+and once with the cache that run filled ("warm"; see ``communique.cache``), imports excluded
+except for ``coder``:
 
 * ``phoenix``: reading the four Phoenix dictionaries from ``../shared/reference/petrarch``
   (three actor files and the agents file) with communique's reader, and building a
@@ -22,6 +24,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ACTOR_FILES = (
@@ -34,9 +37,9 @@ AGENT_FILE = "Phoenix.agents.txt"
 PHOENIX = """
 import sys, time
 from pathlib import Path
-start = time.perf_counter()
 from communique.actors.kb import KnowledgeBase
 from communique.actors.petrarch import read_dictionary
+start = time.perf_counter()
 folder = Path(sys.argv[1])
 actors = [folder / name for name in {actors!r}]
 entries = sum(len(read_dictionary(p, kind="actors").actors) for p in actors)
@@ -51,8 +54,8 @@ print(read, extend, entries, agents, len(kb.problems))
 
 KB = """
 import time
-start = time.perf_counter()
 from communique.actors.kb import KnowledgeBase
+start = time.perf_counter()
 kb = KnowledgeBase.default()
 print(time.perf_counter() - start, len(kb.surfaces), len(kb.bundled_actors))
 """
@@ -71,11 +74,28 @@ def _shared() -> Path:
     return Path(os.environ.get("COMMUNIQUE_SHARED", project.parent / "shared"))
 
 
-def _run(code: str, *args: str) -> list[float]:
+def _run(code: str, *args: str, cache: Path) -> list[float]:
+    environment = {**os.environ, "COMMUNIQUE_CACHE": str(cache)}
     output = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=environment,
     ).stdout
     return [float(value) for value in output.split()]
+
+
+def _cold_and_warm(
+    code: str, *args: str, repeat: int
+) -> tuple[list[list[float]], list[list[float]]]:
+    """Runs with an empty cache, then runs with the cache those filled."""
+    cold, warm = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as folder:
+            cold.append(_run(code, *args, cache=Path(folder)))
+            warm.append(_run(code, *args, cache=Path(folder)))
+    return cold, warm
 
 
 def main() -> int:
@@ -88,19 +108,22 @@ def main() -> int:
         print(f"{folder} lacks the Phoenix dictionaries: set COMMUNIQUE_SHARED", file=sys.stderr)
         return 2
     phoenix_code = PHOENIX.format(actors=ACTOR_FILES, agents=AGENT_FILE)
-    phoenix = [_run(phoenix_code, str(folder)) for _ in range(args.repeat)]
-    kb = [_run(KB) for _ in range(args.repeat)]
-    coder = [_run(CODER) for _ in range(args.repeat)]
+    phoenix, phoenix_warm = _cold_and_warm(phoenix_code, str(folder), repeat=args.repeat)
+    kb, kb_warm = _cold_and_warm(KB, repeat=args.repeat)
+    coder, coder_warm = _cold_and_warm(CODER, repeat=args.repeat)
     machine = f"{platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}"
     figures: dict[str, object] = {
         "machine": machine,
-        "phoenix_read_s": statistics.median(run[0] for run in phoenix),
-        "phoenix_extend_kb_s": statistics.median(run[1] for run in phoenix),
+        "phoenix_read_cold_s": statistics.median(run[0] for run in phoenix),
+        "phoenix_read_warm_s": statistics.median(run[0] for run in phoenix_warm),
+        "phoenix_extend_kb_cold_s": statistics.median(run[1] for run in phoenix),
         "phoenix_actor_entries": int(phoenix[0][2]),
         "phoenix_agent_phrases": int(phoenix[0][3]),
         "phoenix_unreadable_lines": int(phoenix[0][4]),
-        "default_kb_load_s": statistics.median(run[0] for run in kb),
-        "coder_load_s": statistics.median(run[0] for run in coder),
+        "default_kb_load_cold_s": statistics.median(run[0] for run in kb),
+        "default_kb_load_warm_s": statistics.median(run[0] for run in kb_warm),
+        "coder_load_cold_s": statistics.median(run[0] for run in coder),
+        "coder_load_warm_s": statistics.median(run[0] for run in coder_warm),
     }
     for name, value in figures.items():
         print(f"{name:28} {value:.2f}" if isinstance(value, float) else f"{name:28} {value}")

@@ -9,10 +9,10 @@ phrase first, on whole tokens only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from communique.actors.petrarch import ActorEntry, phrase_key
 
@@ -55,7 +55,9 @@ class CodedIndex:
     def lookup(self, phrase: str) -> ActorEntry | None:
         return self._entries.get(phrase_key(phrase))
 
-    def find(self, doc: Doc, taken: set[int]) -> list[CodedMatch]:
+    def find(
+        self, doc: Doc, taken: set[int], tokens: Sequence[Token] | None = None
+    ) -> list[CodedMatch]:
         """Longest matches left to right, skipping tokens in ``taken`` (found by others)."""
         if not self._entries:
             return []
@@ -64,7 +66,7 @@ class CodedIndex:
                 word: tuple(sorted(lengths, reverse=True))
                 for word, lengths in self._lengths.items()
             }
-        text = _doc_words(doc)
+        text = _doc_words(tokens if tokens is not None else list(doc))
         matches = []
         position = 0
         while position < len(text.words):
@@ -95,9 +97,9 @@ class CodedIndex:
         return None
 
 
-def _doc_words(doc: Doc) -> _DocWords:
+def _doc_words(tokens: Sequence[Token]) -> _DocWords:
     text = _DocWords([], [], [], [])
-    for token in doc:
+    for token in tokens:
         words = phrase_key(token.text)
         for number, word in enumerate(words):
             text.words.append(word)

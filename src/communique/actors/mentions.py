@@ -67,16 +67,20 @@ class MentionFinder:
             self._texts_by_key[self.vocab.strings[key]] = {pattern.text}
 
     def find(self, doc: Doc) -> list[Mention]:
-        mentions = _coded_mentions(doc, self.kb.user_actors, taken=set())
+        # Iterating a Doc builds new Token objects each time: build them once per document.
+        tokens = list(doc)
+        mentions = _coded_mentions(doc, self.kb.user_actors, taken=set(), tokens=tokens)
         mentions += self._known_mentions(doc, taken=_tokens_of(mentions))
-        bundled = _coded_mentions(doc, self.kb.bundled_actors, taken=_tokens_of(mentions))
+        bundled = _coded_mentions(
+            doc, self.kb.bundled_actors, taken=_tokens_of(mentions), tokens=tokens
+        )
         mentions += self._yield_to_names(bundled, mentions)
         mentions += self._unknown_people(doc, mentions)
-        mentions += _bare_names(doc, mentions)
-        mentions += self._known_surnames(doc, mentions)
+        mentions += _bare_names(tokens, mentions)
+        mentions += self._known_surnames(tokens, mentions)
         mentions.sort(key=lambda mention: mention.start)
         _link_surnames(mentions, self.kb)
-        mentions += _pronouns(doc, mentions)
+        mentions += _pronouns(doc, tokens, mentions)
         mentions.sort(key=lambda mention: mention.start)
         return mentions
 
@@ -116,13 +120,14 @@ class MentionFinder:
             )
         ]
 
-    def _known_surnames(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    def _known_surnames(self, tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
         """A lone surname that exactly one person in the knowledge base carries ("Trump")."""
         taken = _tokens_of(mentions)
         found = []
-        for token in doc:
+        for token in tokens:
             if (
-                _looks_like_name(token)
+                token.text in self.kb.people_by_surname
+                and _looks_like_name(token)
                 and token.i not in taken
                 and token.dep_ != "compound"
                 and token.ent_type_ in SURNAME_ENTITY_LABELS
@@ -159,10 +164,12 @@ def _tokens_of(mentions: list[Mention]) -> set[int]:
     return {index for mention in mentions for index in range(mention.start, mention.end)}
 
 
-def _coded_mentions(doc: Doc, index: CodedIndex, taken: set[int]) -> list[Mention]:
+def _coded_mentions(
+    doc: Doc, index: CodedIndex, taken: set[int], tokens: list[Token]
+) -> list[Mention]:
     """Mentions of imported dictionary entries; a match on a person's name is a person."""
     mentions = []
-    for match in index.find(doc, taken):
+    for match in index.find(doc, taken, tokens):
         if _inside_opaque_entity(doc, match.start, match.end) or _part_of_longer_name(
             doc, match.start, match.end
         ):
@@ -190,7 +197,7 @@ def _first_code(entry: ActorEntry) -> str:
     return entry.dated[0].code if entry.dated else ""
 
 
-def _bare_names(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+def _bare_names(tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
     """Single proper nouns repeating a word of a person named in full in this article.
 
     The entity recogniser sometimes labels a lone surname as a place or a nationality
@@ -204,9 +211,9 @@ def _bare_names(doc: Doc, mentions: list[Mention]) -> list[Mention]:
     taken = _tokens_of(mentions)
     return [
         Mention(token.i, token.i + 1, token.text, person_name=token.text)
-        for token in doc
-        if token.pos_ == "PROPN"
-        and token.text in words
+        for token in tokens
+        if token.text in words
+        and token.pos_ == "PROPN"
         and token.i not in taken
         and token.dep_ != "compound"
     ]
@@ -257,12 +264,12 @@ def _link_surnames(mentions: list[Mention], kb: KnowledgeBase) -> None:
             mention.person, mention.person_name = person, person.name
 
 
-def _pronouns(doc: Doc, mentions: list[Mention]) -> list[Mention]:
+def _pronouns(doc: Doc, tokens: list[Token], mentions: list[Mention]) -> list[Mention]:
     """Link he/she/his/her to the latest person in subject position in the same paragraph."""
-    paragraphs = _paragraph_of_tokens(doc)
+    paragraphs = _paragraph_of_tokens(tokens)
     people = [m for m in mentions if m.is_person and _subject_like(doc[m.start : m.end].root)]
     linked = []
-    for token in doc:
+    for token in tokens:
         if token.lower_ not in PERSONAL_PRONOUNS or token.pos_ != "PRON":
             continue
         antecedent = _antecedent(token, people, paragraphs)
@@ -298,11 +305,11 @@ def _subject_like(root: Token) -> bool:
     return root.dep_ == "poss" and root.head.dep_ in SUBJECT_DEPS
 
 
-def _paragraph_of_tokens(doc: Doc) -> list[int]:
+def _paragraph_of_tokens(tokens: list[Token]) -> list[int]:
     """Paragraph number of every token: paragraphs are separated by line breaks."""
     numbers = []
     current = 0
-    for token in doc:
+    for token in tokens:
         numbers.append(current)
         if (token.is_space and "\n" in token.text) or "\n" in token.whitespace_:
             current += 1
