@@ -97,6 +97,26 @@ def _dictionary_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _verbs_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--verbs: event-pattern files (communique YAML or PETRARCH verbs) instead of the built-in."""
+    return click.option(
+        "--verbs",
+        "verb_files",
+        multiple=True,
+        metavar="FILE",
+        help=(
+            "Event patterns (communique YAML or a PETRARCH verbs dictionary) used instead of "
+            "the built-in ones; repeatable; 'default' names the built-in files."
+        ),
+    )(command)
+
+
+def _check_verb_files(names: tuple[str, ...]) -> None:
+    for name in names:
+        if name != "default" and not Path(name).is_file():
+            raise click.BadParameter(f"no such file: {name}", param_hint="--verbs")
+
+
 def _load_coder(errors: Console, *, quiet: bool, **options: Any) -> Any:
     """The Coder, loaded behind a spinner; unreadable dictionary lines are listed, not fatal."""
     from communique.coder import Coder  # loading spaCy is slow: only when there is work
@@ -152,6 +172,7 @@ def cli() -> None:
     help=f"Skip documents larger than this many bytes (default {DEFAULT_MAX_BYTES:,}).",
 )
 @_dictionary_options
+@_verbs_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def code(
     files: tuple[Path, ...],
@@ -164,9 +185,11 @@ def code(
     max_bytes: int | None,
     actor_files: tuple[Path, ...],
     agent_files: tuple[Path, ...],
+    verb_files: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Code news articles into events (who did what to whom, when and where)."""
+    _check_verb_files(verb_files)
     if not files and not input_path:
         raise click.UsageError("give article files, or --input FILE with JSON Lines documents")
     errors = Console(stderr=True, highlight=False)
@@ -180,6 +203,7 @@ def code(
             "batch_size": batch_size,
             "actors": actor_files,
             "agents": agent_files,
+            "verbs": verb_files,
         }
         tally = _run(files, input_path, output_path, fmt, options, coder_options, quiet, errors)
     except CommuniqueError as error:
@@ -585,6 +609,238 @@ def _phrase_date(value: object, *, where: str) -> date:
                 f"cannot read the date {value!r}", param_hint="--date"
             ) from error
         raise
+
+
+EVAL_EXAMPLES = """
+\b
+Examples:
+  communique eval gold.jsonl
+  communique eval gold.jsonl --json > scores.json
+  communique eval PETR.UnitTest.records.xml --actors PETR.Validate.actors.txt \\
+    --agents PETR.Validate.agents.txt --misses 100
+
+\b
+Each line of a JSON Lines gold file is one record ("date" YYYYMMDD or YYYY-MM-DD):
+  {"id": "g1", "text": "France criticized Germany on Monday.", "date": "2024-03-04",
+   "expected": [{"source": "FRA", "target": "DEU", "code": "111"}], "noevents": false}
+Records with "error_record": true are left out, as PETRARCH's scoring does.
+"""
+
+
+@cli.command("eval", epilog=EVAL_EXAMPLES)
+@click.argument(
+    "gold_path", metavar="GOLD", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["petrarch", "jsonl"]),
+    help="Format of GOLD (default: petrarch for a .xml file, jsonl otherwise).",
+)
+@_dictionary_options
+@_verbs_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with every figure.")
+@click.option(
+    "--misses",
+    "limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    metavar="N",
+    help="List at most N misses and N false events.",
+)
+@click.option("--model", help="spaCy pipeline to use: an installed package name or a path.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def evaluate(
+    gold_path: Path,
+    fmt: str | None,
+    actor_files: tuple[Path, ...],
+    agent_files: tuple[Path, ...],
+    verb_files: tuple[str, ...],
+    as_json: bool,
+    limit: int,
+    model: str | None,
+    quiet: bool,
+) -> None:
+    """Score the event coder against gold-standard records."""
+    from communique.events.gold import gold_format, read_gold
+    from communique.events.scoring import score
+
+    _check_verb_files(verb_files)
+    errors = Console(stderr=True, highlight=False)
+    gold = read_gold(gold_path, fmt)
+    tally = Tally()
+    for problem in gold.problems:
+        _skip(problem, tally)
+    for record in gold.records:
+        if record.duplicate_of is not None:
+            click.echo(
+                f"communique: note: {record.where}: the id {record.duplicate_of!r} is used "
+                f"again; this record is scored as {record.id!r}",
+                err=True,
+            )
+    if not gold.records:
+        raise click.ClickException(f"{gold_path}: no gold records to score")
+    try:
+        coder = _load_coder(
+            errors,
+            quiet=quiet,
+            model=model,
+            actors=actor_files,
+            agents=agent_files,
+            verbs=verb_files,
+        )
+        with _progress(errors, enabled=not quiet) as progress:
+            task = progress.add_task("coding", total=len(gold.records))
+            coded = _code_gold(coder, gold.records, lambda: progress.advance(task))
+    except CommuniqueError as error:
+        raise click.ClickException(str(error)) from error
+    scores = score(gold.records, coded)
+    for crash in scores.crashes:
+        click.echo(f"communique: could not code {crash.where}: {crash.message}", err=True)
+    figures = {
+        "gold": str(gold_path),
+        "format": gold_format(gold_path, fmt),
+        "excluded": len(gold.excluded),
+        "skipped": len(tally.skipped),
+        **scores.to_dict(),
+        "excluded_records": [
+            {"id": item.id, "where": item.where, "reason": item.reason} for item in gold.excluded
+        ],
+        "skipped_records": tally.skipped,
+    }
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        _eval_report(figures, scores, limit)
+
+
+def _code_gold(coder: Any, records: list[Any], advance: Callable[[], None]) -> dict[str, Any]:
+    """Each record's events, or the message of the error that stopped its coding.
+
+    Records go through ``code_documents`` in batches; if that stream breaks, the records it
+    has not yielded yet are coded one by one, so that one bad record costs only itself.
+    """
+    coded: dict[str, Any] = {}
+
+    def refused(error: InputError) -> None:
+        coded[error.where] = str(error)
+        advance()
+
+    articles = (Article(text=r.text, published=r.date, id=r.id) for r in records)
+    try:
+        for article, events in coder.code_documents(articles, on_skip=refused):
+            coded[article.id] = events
+            advance()
+    except Exception as error:  # one record broke its batch: the rest one at a time
+        problem = f"{type(error).__name__}: {error}"
+        click.echo(f"communique: batch coding failed ({problem}); coding one by one", err=True)
+        for record in records:
+            if record.id in coded:
+                continue
+            try:
+                coded[record.id] = coder.code(
+                    record.text, published=record.date, article_id=record.id
+                )
+            except Exception as failure:
+                coded[record.id] = f"{type(failure).__name__}: {failure}"
+            advance()
+    return coded
+
+
+_LEVELS = (
+    ("events", "(source, target, code)"),
+    ("countries", "(country, country, root)"),
+)
+
+
+def _eval_report(figures: dict[str, Any], scores: Any, limit: int) -> None:
+    from communique.ontology import cameo, is_cameo_code
+
+    echo = click.echo
+    echo(f"gold: {figures['gold']} ({figures['format']})")
+    echo(
+        f"records: {figures['records']} scored, {figures['excluded']} excluded, "
+        f"{figures['skipped']} skipped, {figures['crashed']} crashed"
+    )
+    echo(
+        f"exact records: {figures['exact_records']}/{figures['records']} "
+        f"({figures['exact_rate']:.1%})"
+    )
+    echo("")
+    header = (
+        f"{'expected':>9} {'predicted':>9} {'matched':>8} {'precision':>9} {'recall':>7} {'F1':>6}"
+    )
+    echo(f"{'events matched as':<26}{header}")
+    for key, label in _LEVELS:
+        echo(f"{label:<26}{_figures_row(figures[key])}")
+    echo("")
+    echo("by CAMEO root, events matched as (source, target, code):")
+    echo(f"{'root':<5}{'':<36}{header}")
+    for root, counts in figures["roots"].items():
+        name = cameo(root).name if is_cameo_code(root) else "?"
+        echo(f"{root:<5}{name[:35]:<36}{_figures_row(counts)}")
+    for title, items in (
+        ("misses (expected, not coded)", scores.misses),
+        ("false events (coded, not expected)", scores.false_events),
+    ):
+        echo("")
+        echo(f"{title}: {min(limit, len(items))} of {len(items)} listed")
+        shown = items[:limit]
+        width = max((len(item.record_id) for item in shown), default=0)
+        for item in shown:
+            event = f"{item.source} {item.code} {item.target}"
+            rule = f" [{item.rule}]" if item.rule else ""
+            echo(f"  {item.record_id:<{width}}  {event}{rule}: {item.sentence}")
+
+
+def _figures_row(counts: dict[str, Any]) -> str:
+    return (
+        f"{counts['expected']:>9} {counts['predicted']:>9} {counts['matched']:>8} "
+        f"{counts['precision']:>9.3f} {counts['recall']:>7.3f} {counts['f1']:>6.3f}"
+    )
+
+
+@cli.group()
+def dictionaries() -> None:
+    """Look into the event-pattern dictionaries."""
+
+
+@dictionaries.command()
+@_verbs_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+def stats(verb_files: tuple[str, ...], as_json: bool) -> None:
+    """Count the event patterns and the 3-digit CAMEO codes they reach."""
+    from communique.events.patterns import PatternBook
+    from communique.events.scoring import coverage
+    from communique.ontology import cameo, cameo_codes, is_cameo_code
+
+    _check_verb_files(verb_files)
+    try:
+        book = PatternBook.for_files(verb_files)
+    except CommuniqueError as error:
+        raise click.ClickException(str(error)) from error
+    result = coverage(book.all(), cameo_codes())
+    if as_json:
+        record = {"verbs": list(verb_files) or ["default"], **result.to_dict()}
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    source = ", ".join(verb_files) if verb_files else "built-in"
+    share = len(result.reached) / len(result.codes) if result.codes else 0.0
+    click.echo(f"event patterns: {result.patterns} ({source})")
+    click.echo(
+        f"3-digit CAMEO codes reached: {len(result.reached)} of {len(result.codes)} ({share:.1%})"
+    )
+    click.echo("")
+    click.echo(f"{'root':<5}{'':<36}{'patterns':>8} {'reached':>8}")
+    for root, counts in result.roots.items():
+        name = cameo(root).name if is_cameo_code(root) else "?"
+        reached = f"{counts.reached}/{counts.codes}"
+        click.echo(f"{root:<5}{name[:35]:<36}{counts.patterns:>8} {reached:>8}")
+    click.echo("")
+    click.echo(f"3-digit codes without patterns: {len(result.missing)}")
+    for code in result.missing:
+        click.echo(f"  {code}  {cameo(code).name}")
 
 
 def main() -> None:

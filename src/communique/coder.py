@@ -16,11 +16,17 @@ from communique.actors.petrarch import Problem
 from communique.actors.phrases import ResolvedActor, resolve_phrase
 from communique.config import Settings, load_settings
 from communique.errors import InputError
+from communique.events.component import EventComponent
+from communique.events.patterns import DEFAULT_NAME
 from communique.ingest.dates import parse_date
 from communique.ingest.documents import ReadOptions, article_from_record, check_text
 from communique.nlp.pipeline import shared_pipeline
 from communique.nlp.text import unwrap_lines
 from communique.records import Article, Event
+
+
+def _verb_file(path: str | Path) -> str:
+    return DEFAULT_NAME if str(path) == DEFAULT_NAME else str(Path(path).resolve())
 
 
 class Coder:
@@ -37,14 +43,17 @@ class Coder:
         batch_size: int | None = None,
         actors: Iterable[str | Path] = (),
         agents: Iterable[str | Path] = (),
+        verbs: Iterable[str | Path] = (),
     ) -> None:
         """``actors``/``agents``: PETRARCH-format dictionaries that extend the knowledge base;
-        their unreadable lines are listed in ``dictionary_problems``."""
+        their unreadable lines are listed in ``dictionary_problems``. ``verbs``: pattern
+        files that replace the built-in ones (the name "default" stands for those)."""
         self.settings: Settings = load_settings(model=model, batch_size=batch_size)
         self.nlp: Language = shared_pipeline(
             self.settings.model,
             tuple(str(Path(path).resolve()) for path in actors),
             tuple(str(Path(path).resolve()) for path in agents),
+            tuple(_verb_file(path) for path in verbs),
         )
 
     @property
@@ -55,7 +64,10 @@ class Coder:
 
     @property
     def dictionary_problems(self) -> list[Problem]:
-        return self.kb.problems
+        """Lines of users' actor, agent and verb dictionaries that were skipped."""
+        events = self.nlp.get_pipe("communique_events")
+        assert isinstance(events, EventComponent)
+        return [*self.kb.problems, *events.extractor.patterns.problems]
 
     @property
     def model_name(self) -> str:

@@ -103,6 +103,8 @@ class KnowledgeBase:
     bundled_actors: CodedIndex = field(default_factory=CodedIndex)
     problems: list[Problem] = field(default_factory=list)
     name_variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Full agent codes from users' agents dictionaries ("GOVFRM"), by role phrase.
+    role_codes: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     @classmethod
     @cache
@@ -128,6 +130,7 @@ class KnowledgeBase:
         kb = replace(
             self,
             roles=dict(self.roles),
+            role_codes=dict(self.role_codes),
             user_actors=CodedIndex(),
             problems=list(self.problems),
         )
@@ -138,6 +141,7 @@ class KnowledgeBase:
         for path in agents:
             dictionary = read_dictionary(path, kind="agents")
             kb.roles.update((agent.phrase, agent.sector) for agent in dictionary.agents)
+            kb.role_codes.update((agent.phrase, agent.code) for agent in dictionary.agents)
             kb.problems += dictionary.problems
         return kb
 

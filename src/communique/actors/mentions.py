@@ -189,8 +189,17 @@ def _part_of_longer_name(doc: Doc, start: int, end: int) -> bool:
     for token in doc[start:end]:
         if token.ent_type_ == "PERSON":
             entity = next(e for e in doc.ents if e.start <= token.i < e.end)
-            return entity.start < start or entity.end > end
+            # "Gondor and Arnor" tagged as one entity is two names, not one.
+            before = doc[entity.start : start]
+            after = doc[end : entity.end]
+            joined_before = len(before) > 0 and not _separates(before[-1])
+            joined_after = len(after) > 0 and not _separates(after[0])
+            return joined_before or joined_after
     return False
+
+
+def _separates(token: Token) -> bool:
+    return token.is_punct or token.lower_ in {"and", "or", "&"}
 
 
 def _first_code(entry: ActorEntry) -> str:

@@ -45,6 +45,9 @@ class Cues:
     country: str | None = None
     sector: str | None = None
     role_text: str | None = None
+    # The full agent code of a user's agents dictionary ("GOVFRM"), when it says more than
+    # the sector.
+    agent_code: str | None = None
 
 
 class ActorResolver:
@@ -193,6 +196,9 @@ class ActorResolver:
             # "a Pentagon chief": the seat of power says which branch the role belongs to.
             cues = _merge(cues, Cues(sector=self._metonym_sector(head)))
         text = _phrase_text(head)
+        if cues.agent_code is not None and cues.country:
+            code = cues.country + cues.agent_code
+            return Actor(text=text, name=text, code=code, country=cues.country, sector=cues.sector)
         organisation = None if cues.country else self._organisation_beside(head)
         if organisation is not None:
             # "UN officials", "the NATO secretary-general": people of the organisation.
@@ -213,7 +219,7 @@ class ActorResolver:
         described = _describing_tokens(head, include_clauses=include_clauses)
         # A name is not a title, even when a word of it is ("Qin Gang" is no gang).
         untitled = [t for t in described if not self._in_person_name(t)]
-        sector, role_text = self._role_sector(untitled)
+        sector, role_text, role_key = self._role_sector(untitled)
         position = role_text.lower() if role_text is not None else head.lower_
         if position in POSITION_WORDS:
             # "head of the FSB", "a CIA official", "members of SANDF": the body decides.
@@ -221,7 +227,10 @@ class ActorResolver:
         if sector is not None and any(t.lower_ in FORMER_WORDS for t in described):
             sector = "ELI"
         country = self._country(head, described)
-        return Cues(country=country, sector=sector, role_text=role_text)
+        agent_code = self.kb.role_codes.get(role_key) if role_key is not None else None
+        if agent_code is not None and agent_code[:3] != sector:
+            agent_code = None  # a rule above changed the sector: the agent code no longer fits
+        return Cues(country, sector, role_text, agent_code)
 
     def _body_sector(self, head: Token, described: list[Token]) -> str | None:
         for token in described:
@@ -246,20 +255,24 @@ class ActorResolver:
                 ranked.append((_country_rank(token, head), token.i, country))
         return min(ranked)[2] if ranked else None
 
-    def _role_sector(self, tokens: list[Token]) -> tuple[str | None, str | None]:
-        """The sector of the role phrase nearest the end (the head), longest phrase first."""
-        best: tuple[int, int, str, str] | None = None
+    def _role_sector(
+        self, tokens: list[Token]
+    ) -> tuple[str | None, str | None, tuple[str, ...] | None]:
+        """The sector of the role phrase nearest the end (the head), longest phrase first,
+        with the phrase as written and its key in the role table."""
+        best: tuple[int, int, str, str, tuple[str, ...]] | None = None
         for start in range(len(tokens)):
             for length in range(min(self.kb.longest_role, len(tokens) - start), 0, -1):
                 window = tokens[start : start + length]
                 if not _contiguous(window):
                     continue
-                sector = self._lookup_role(window)
-                if sector is not None:
-                    rank = (window[-1].i, length, sector, " ".join(t.text for t in window))
+                found = self._lookup_role(window)
+                if found is not None:
+                    text = " ".join(t.text for t in window)
+                    rank = (window[-1].i, length, found[0], text, found[1])
                     best = rank if best is None or rank[:2] > best[:2] else best
                     break
-        return (best[2], best[3]) if best else (None, None)
+        return (best[2], best[3], best[4]) if best else (None, None, None)
 
     def _in_person_name(self, token: Token) -> bool:
         mention = self.mention_of(token)
@@ -272,13 +285,13 @@ class ActorResolver:
                 return mention.surface.sector
         return None
 
-    def _lookup_role(self, window: list[Token]) -> str | None:
+    def _lookup_role(self, window: list[Token]) -> tuple[str, tuple[str, ...]] | None:
         candidates: list[tuple[str, ...]] = [()]
         for token in window:
             candidates = [(*c, form) for c in candidates for form in _forms(token)]
         for candidate in candidates:
             if candidate in self.kb.roles:
-                return self.kb.roles[candidate]
+                return self.kb.roles[candidate], candidate
         return None
 
 
@@ -338,6 +351,7 @@ def _merge(first: Cues, second: Cues) -> Cues:
         country=first.country or second.country,
         sector=first.sector or second.sector,
         role_text=first.role_text or second.role_text,
+        agent_code=first.agent_code or second.agent_code,
     )
 
 

@@ -71,10 +71,13 @@ def make_place_component(nlp: Language, name: str) -> PlaceComponent:
     return PlaceComponent(PlaceIndex.default())
 
 
-@Language.factory("communique_events", requires=["doc.ents", "token.dep"])
-def make_event_component(nlp: Language, name: str) -> EventComponent:
+@Language.factory(
+    "communique_events", requires=["doc.ents", "token.dep"], default_config={"verbs": []}
+)
+def make_event_component(nlp: Language, name: str, verbs: list[str]) -> EventComponent:
+    """``verbs``: pattern files replacing the built-in ones ("default" names those)."""
     # The events are coded with the knowledge base the actor component marked mentions with.
     actors = nlp.get_pipe("communique_actors") if "communique_actors" in nlp.pipe_names else None
     kb = actors.kb if isinstance(actors, ActorComponent) else KnowledgeBase.default()
-    extractor = EventExtractor(PatternBook.default(), kb, PlaceIndex.default())
+    extractor = EventExtractor(PatternBook.for_files(tuple(verbs)), kb, PlaceIndex.default())
     return EventComponent(extractor)

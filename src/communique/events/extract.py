@@ -25,6 +25,10 @@ from communique.records import Actor, Event, Location, Modality, content_id
 QUOTE_MARKS = {'"', "“", "”", "«", "»"}
 LOCATIVE_PREPOSITIONS = {"in", "at"}
 VISIT_CODES = {"042"}
+MODIFIER_OF_HEAD = {"compound", "poss", "amod", "nmod"}
+# An auxiliary can be an event verb in a PETRARCH dictionary ("WILL" [030]), but not when it
+# only helps another verb.
+AUXILIARY_DEPS = {"aux", "auxpass"}
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,12 @@ class EventExtractor:
 
     def _pattern_for(self, token: Token) -> Pattern | None:
         lemma = token.lemma_.lower()
-        if token.pos_ == "VERB":
+        if token.pos_ in {"VERB", "AUX"}:
             candidates = self.patterns.verbs.get(lemma, [])
-            return next((p for p in candidates if arguments.matches(p, token)), None)
+            if not candidates or (token.pos_ == "AUX" and token.dep_ in AUXILIARY_DEPS):
+                return None
+            phrase = arguments.VerbPhrase(token)
+            return next((p for p in candidates if arguments.matches(p, token, phrase)), None)
         if token.pos_ in {"NOUN", "PROPN"}:
             candidates = self.patterns.nouns.get(lemma, [])
             return candidates[0] if candidates else None
@@ -131,23 +138,57 @@ class _SentenceContext:
                 if _distinct(source, target):
                     event = self._event(trigger, source, target, mood, when, basis)
                     events.append(event)
+                    if trigger.pattern.reverse_code is not None:
+                        code = trigger.pattern.reverse_code
+                        back = self._event(trigger, target, source, mood, when, basis, code=code)
+                        events.append(back)
         return events
 
     def _arguments(self, trigger: Trigger) -> Arguments:
         token, pattern = trigger.token, trigger.pattern
         if pattern.noun:
             return _noun_arguments(token, pattern)
-        sources = arguments.with_conjuncts(arguments.verb_sources(token))
+        sources = arguments.with_conjuncts(self._verb_sources(token, pattern))
         targets: list[Token] = []
         for slot in pattern.targets:
             targets = arguments.with_conjuncts(arguments.verb_targets(token, slot))
+            if slot == "any":
+                # The first actor after the verb, with its conjuncts; a name qualifying a
+                # role ("Gondor police", "Gondor's government") stands for the whole phrase.
+                heads = [self._phrase_head(t) for t in targets]
+                first = next((t for t in heads if t not in sources and self._codable(t)), None)
+                targets = arguments.with_conjuncts([first]) if first is not None else []
             if any(self._codable(t) for t in targets):
                 break
             targets = []
-        if not targets and len(sources) > 1 and pattern.code.startswith("04"):
-            # "Biden and Xi met": the coordinated subjects meet each other.
-            sources, targets = sources[:1], sources[1:]
+        if not targets and len(sources) > 1:
+            if pattern.code.startswith("04"):
+                # "Biden and Xi met": the coordinated subjects meet each other.
+                sources, targets = sources[:1], sources[1:]
+            elif pattern.requires is not None:
+                # PETRARCH's reading of "Gondor and Osgiliath postponed their meeting":
+                # coordinated subjects without a target act on each other, both ways.
+                targets = list(sources)
         return Arguments(sources, targets)
+
+    def _phrase_head(self, token: Token) -> Token:
+        """The head noun a modifier belongs to, when that noun is itself an actor."""
+        node = token
+        while node.dep_ in MODIFIER_OF_HEAD and node.head.pos_ in {"NOUN", "PROPN"}:
+            head = node.head
+            on = self.published or date.today()
+            actor = self.resolver.actor(head, on)
+            if actor is None or not actor.sector or not _is_coded(actor):
+                break
+            node = head
+        return node
+
+    def _verb_sources(self, verb: Token, pattern: Pattern) -> list[Token]:
+        for slot in pattern.sources:
+            found = arguments.verb_targets(verb, slot)
+            if any(self._codable(t) for t in found):
+                return found
+        return arguments.verb_sources(verb)
 
     def _codable(self, token: Token) -> bool:
         on = self.published or date.today()
@@ -225,9 +266,13 @@ class _SentenceContext:
         mood: Modality,
         when: dates.ResolvedDate | None,
         basis: str | None,
+        *,
+        code: str | None = None,
     ) -> Event:
         pattern, token = trigger.pattern, trigger.token
-        code = pattern.intent_code if mood != "asserted" and pattern.intent_code else pattern.code
+        if code is None:
+            intended = mood != "asserted" and pattern.intent_code
+            code = pattern.intent_code if intended and pattern.intent_code else pattern.code
         identity = [
             self.article_id,
             str(self.index),

@@ -32,25 +32,36 @@ def load_base_pipeline(name: str | None = None) -> Language:
 
 @cache
 def shared_pipeline(
-    name: str | None = None, actors: tuple[str, ...] = (), agents: tuple[str, ...] = ()
+    name: str | None = None,
+    actors: tuple[str, ...] = (),
+    agents: tuple[str, ...] = (),
+    verbs: tuple[str, ...] = (),
 ) -> Language:
     """One pipeline per model, dictionaries and process: loading a model takes seconds."""
-    return build_pipeline(name, actors=actors, agents=agents)
+    return build_pipeline(name, actors=actors, agents=agents, verbs=verbs)
 
 
 def build_pipeline(
-    name: str | None = None, *, actors: tuple[str, ...] = (), agents: tuple[str, ...] = ()
+    name: str | None = None,
+    *,
+    actors: tuple[str, ...] = (),
+    agents: tuple[str, ...] = (),
+    verbs: tuple[str, ...] = (),
 ) -> Language:
     """A pipeline ready to code events: the base model plus actor and event components.
 
     ``actors`` and ``agents`` name PETRARCH-format dictionary files that extend the
-    built-in knowledge base.
+    built-in knowledge base; ``verbs`` names pattern files that replace the built-in ones
+    ("default" stands for those).
     """
     import communique.actors.component
     import communique.events.component  # noqa: F401  (registers the factory)
 
     nlp = load_base_pipeline(name)
-    config = {"communique_actors": {"actors": list(actors), "agents": list(agents)}}
+    config = {
+        "communique_actors": {"actors": list(actors), "agents": list(agents)},
+        "communique_events": {"verbs": list(verbs)},
+    }
     for component in COMPONENTS:
         if component not in nlp.pipe_names:
             nlp.add_pipe(component, last=True, config=config.get(component, {}))
