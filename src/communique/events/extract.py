@@ -76,7 +76,9 @@ class EventExtractor:
             candidates = self.patterns.verbs.get(lemma, [])
             if not candidates or (token.pos_ == "AUX" and token.dep_ in AUXILIARY_DEPS):
                 return None
-            phrase = arguments.VerbPhrase(token)
+            # Word conditions need the verb's phrase; most patterns have none.
+            needs_phrase = any(p.requires for p in candidates)
+            phrase = arguments.VerbPhrase(token) if needs_phrase else None
             return next((p for p in candidates if arguments.matches(p, token, phrase)), None)
         if token.pos_ in {"NOUN", "PROPN"}:
             candidates = self.patterns.nouns.get(lemma, [])
