@@ -94,11 +94,14 @@ class Actor:
 
 @dataclass(frozen=True)
 class Cameo:
+    """A CAMEO code with its name, Goldstein score and quad class. A code from a user's
+    dictionary that CAMEO lacks keeps its root and has neither score nor class."""
+
     code: str
     root: str
     name: str
-    goldstein: float
-    quad_class: int
+    goldstein: float | None
+    quad_class: int | None
 
 
 @dataclass(frozen=True)

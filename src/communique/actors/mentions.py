@@ -190,11 +190,7 @@ def _part_of_longer_name(doc: Doc, start: int, end: int) -> bool:
         if token.ent_type_ == "PERSON":
             entity = next(e for e in doc.ents if e.start <= token.i < e.end)
             # "Gondor and Arnor" tagged as one entity is two names, not one.
-            before = doc[entity.start : start]
-            after = doc[end : entity.end]
-            joined_before = len(before) > 0 and not _separates(before[-1])
-            joined_after = len(after) > 0 and not _separates(after[0])
-            return joined_before or joined_after
+            return _joined_to_more(doc, entity, start, end)
     return False
 
 
@@ -232,9 +228,18 @@ def _inside_opaque_entity(doc: Doc, start: int, end: int) -> bool:
     for token in doc[start:end]:
         if token.ent_type_ in OPAQUE_ENTITY_LABELS:
             entity = next((e for e in doc.ents if e.start <= token.i < e.end), None)
-            if entity is not None and (entity.end - entity.start) > (end - start):
+            if entity is not None and _joined_to_more(doc, entity, start, end):
                 return True
     return False
+
+
+def _joined_to_more(doc: Doc, entity: Span, start: int, end: int) -> bool:
+    """Whether the entity runs on past the match without an "and" or a comma between."""
+    before = doc[entity.start : start]
+    after = doc[end : entity.end]
+    joined_before = len(before) > 0 and not _separates(before[-1])
+    joined_after = len(after) > 0 and not _separates(after[0])
+    return joined_before or joined_after
 
 
 def _clean_person_name(entity: Span) -> str:

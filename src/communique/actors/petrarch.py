@@ -295,8 +295,8 @@ def _add_codes(record: _Record, text: str) -> None:
 
 
 def _restriction(inside: str) -> DatedCode:
-    # "> 140608" with a blank after the sign is common in hand-edited files.
-    parts = re.sub(r"([<>])\s+", r"\1", inside).split()
+    # "> 140608" and "19950601 - 19990815", with blanks, are common in hand-edited files.
+    parts = re.sub(r"(\d)\s*-\s*(\d)", r"\1-\2", re.sub(r"([<>])\s+", r"\1", inside)).split()
     if not parts or len(parts) > 2:
         raise ValueError(f"cannot read the code [{inside}]")
     code = parts[0]

@@ -141,7 +141,7 @@ class ActorResolver:
     def _from_mention(self, mention: Mention, head: Token, when: date) -> Actor | None:
         surface = mention.surface
         if surface is not None and surface.entry is not None:
-            return self._coded(mention, surface.entry, when)
+            return self._coded(mention, surface.entry, when, head)
         if mention.is_person:
             return self._person(mention, head, when)
         assert surface is not None
@@ -161,14 +161,25 @@ class ActorResolver:
             text=mention.text, name=name, country=surface.country, sector=surface.sector
         )
 
-    def _coded(self, mention: Mention, entry: ActorEntry, when: date) -> Actor | None:
-        """An imported dictionary entry: its code on the date, split into its parts."""
+    def _coded(self, mention: Mention, entry: ActorEntry, when: date, head: Token) -> Actor | None:
+        """An imported dictionary entry: its code on the date, split into its parts.
+
+        A code that names only a country takes the sector of a title beside the name:
+        "Bree President Romendacil" with ROMENDACIL [BRE] is BREGOV, as PETRARCH codes it.
+        """
         code = entry.code_at(when)
         if code is None:
             return None
         country, sector, organisation = split_code(code)
         if organisation is not None:
             return Actor(text=mention.text, name=entry.name, code=code, country=None, sector=sector)
+        if sector is None and country is not None and mention.is_person:
+            cues = self.cues(self.doc[mention.start : mention.end].root, include_clauses=True)
+            if head.i not in range(mention.start, mention.end):
+                cues = _merge(cues, self.cues(head))
+            if cues.sector is not None:
+                sector = cues.sector
+                code = country + (cues.agent_code or cues.sector)
         name = entry.name if sector else (self.kb.country_name(country) or entry.name)
         actor = Actor.of(text=mention.text, name=name, country=country, sector=sector)
         return replace(actor, code=code)
@@ -258,9 +269,10 @@ class ActorResolver:
     def _role_sector(
         self, tokens: list[Token]
     ) -> tuple[str | None, str | None, tuple[str, ...] | None]:
-        """The sector of the role phrase nearest the end (the head), longest phrase first,
-        with the phrase as written and its key in the role table."""
-        best: tuple[int, int, str, str, tuple[str, ...]] | None = None
+        """The sector of the role phrase nearest the end (the head), with the phrase as
+        written and its key in the role table. Among phrases ending at the same word, a
+        user's agents dictionary outranks the built-in roles, then the longest wins."""
+        best: tuple[int, int, int, str, str, tuple[str, ...]] | None = None
         for start in range(len(tokens)):
             for length in range(min(self.kb.longest_role, len(tokens) - start), 0, -1):
                 window = tokens[start : start + length]
@@ -269,10 +281,11 @@ class ActorResolver:
                 found = self._lookup_role(window)
                 if found is not None:
                     text = " ".join(t.text for t in window)
-                    rank = (window[-1].i, length, found[0], text, found[1])
-                    best = rank if best is None or rank[:2] > best[:2] else best
+                    user = int(found[1] in self.kb.role_codes)
+                    rank = (window[-1].i, user, length, found[0], text, found[1])
+                    best = rank if best is None or rank[:3] > best[:3] else best
                     break
-        return (best[2], best[3], best[4]) if best else (None, None, None)
+        return (best[3], best[4], best[5]) if best else (None, None, None)
 
     def _in_person_name(self, token: Token) -> bool:
         mention = self.mention_of(token)

@@ -29,6 +29,8 @@ _CODE = re.compile(r"\[([^\[\]]*)\]\s*$")
 _BLOCK = re.compile(r"^---\s*(.*?)\s*\[([^\]]*)\]\s*---")
 MARKERS = {"$", "+", "%", "^"}
 MAX_PHRASE_FORMS = 64
+# Event codes a PETRARCH dictionary may use beyond CAMEO's: digits, maybe a letter ("174L").
+_USER_CODE = re.compile(r"[0-9]{2,4}[A-Z]?")
 # Words PETRARCH lists before the verb that are auxiliaries or negation in a parse.
 AUXILIARY_DEPS = {"aux", "auxpass", "neg", "advmod", "nsubj", "nsubjpass", "mark"}
 
@@ -187,18 +189,21 @@ def _compile_block(
         return
     for lemma, code, number in block.verbs:
         own = code or block.code
-        if own is not None:
-            _add(result, path, number, (lemma,), own, Requirements(), (), (), f"{lemma} (verb)")
+        try:
+            if own is not None:
+                label = f"{lemma} (verb)"
+                _add(result, path, number, (lemma,), own, Requirements(), (), (), label)
+        except ValueError as error:
+            result.problems.append(Problem(path, number, str(error)))
     for text, number in block.patterns:
         try:
             code = _pattern_code(text)
             if code is None:
                 continue
             requires, sources, targets = _parse_pattern(_CODE.sub("", text), synsets)
+            _add(result, path, number, verbs, code, requires, sources, targets, text)
         except ValueError as error:
             result.problems.append(Problem(path, number, str(error)))
-            continue
-        _add(result, path, number, verbs, code, requires, sources, targets, text)
 
 
 def _pattern_code(text: str) -> str | None:
@@ -206,7 +211,7 @@ def _pattern_code(text: str) -> str | None:
     if match is None:
         raise ValueError("a pattern without a [CODE]")
     code = match.group(1).strip()
-    return None if code in ("", NULL_CODE) else code
+    return None if code == "" else code
 
 
 def _add(
@@ -223,9 +228,12 @@ def _add(
     forward, _, backward = code.partition(":")
     forward = forward.strip()
     reverse = backward.strip() if backward.strip() not in ("", NULL_CODE) else None
-    if not is_cameo_code(forward) or (reverse is not None and not is_cameo_code(reverse)):
-        result.not_cameo += 1
-        return
+    for part in (forward, reverse):
+        if part is not None and part != NULL_CODE and not is_cameo_code(part):
+            if not _USER_CODE.fullmatch(part):
+                raise ValueError(f"cannot read the event code {part!r}")
+            # Kept as the dictionary has it: events carry it with CAMEO's name left empty.
+            result.not_cameo += 1
     result.patterns.append(
         VerbPattern(verbs, forward, reverse, requires, sources, targets, number, text.strip())
     )

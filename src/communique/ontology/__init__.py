@@ -90,6 +90,17 @@ def cameo(code: str) -> Cameo:
         raise CommuniqueError(Errors.E040.format(code=code)) from None
 
 
+UNLISTED_NAME = "not a CAMEO code (from a user's dictionary)"
+
+
+def event_code(code: str) -> Cameo:
+    """The CAMEO record of ``code``; a code CAMEO lacks (a user's dictionary may have its own,
+    e.g. PETRARCH's "904") keeps its root and has no Goldstein score or quad class."""
+    if is_cameo_code(code):
+        return cameo(code)
+    return Cameo(code=code, root=code[:2], name=UNLISTED_NAME, goldstein=None, quad_class=None)
+
+
 def _lineage(code: str) -> list[str]:
     """The code, then its 3-digit parent, then its root — most specific first, no repeats."""
     return list(dict.fromkeys((code, code[:3], code[:2])))
