@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: install
 	$(BIN)/communique code --input examples/articles.jsonl
+	$(BIN)/communique ingest examples/articles.jsonl --db communique.db
+	$(BIN)/communique events --db communique.db --dyad USA CHN --limit 10
 
 test: install
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -843,6 +843,12 @@ def stats(verb_files: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"  {code}  {cameo(code).name}")
 
 
+# The database commands live in their own module; they use the helpers above.
+from communique.cli_store import register  # noqa: E402
+
+register(cli)
+
+
 def main() -> None:
     """Console entry point: no traceback reaches the user, whatever happens."""
     try:

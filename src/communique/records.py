@@ -31,6 +31,9 @@ class Article:
     title: str | None = None
     url: str | None = None
     source: str | None = None
+    # The document's own id (a JSON or CSV record's "id", a feed entry's guid), kept beside
+    # ``id``, which readers leave to be the content hash.
+    external_id: str | None = None
 
     def __post_init__(self) -> None:
         if not self.id:

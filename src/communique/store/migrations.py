@@ -1,0 +1,92 @@
+"""Named schema migrations, applied in order when a store is opened.
+
+Each migration is a name (``0001_initial``, ``0002_…``) and a function given a connection
+inside a transaction of its own: the change and its ``schema_version`` row commit together or
+not at all, on SQLite (whose DDL is transactional) as on PostgreSQL. Opening a database that is
+up to date only reads ``schema_version``.
+
+Two processes opening a new database at once do not both migrate: on PostgreSQL a
+transaction-scoped advisory lock is held while migrating, on SQLite the write lock
+(``BEGIN IMMEDIATE``), and the list of applied migrations is read again under the lock.
+
+Rules for adding one: append, never rename or reorder; a migration changes the tables with
+explicit DDL, and ``schema.py`` is updated to the resulting shape. ``0001_initial`` builds the
+tables from ``schema.define_tables``: before a later migration changes a table, copy the
+version-1 definitions here so that ``0001_initial`` keeps creating version 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, MetaData, select, text
+
+from communique.store import schema
+
+#: Key of the PostgreSQL advisory lock taken by writers (b"cmq" + 1).
+ADVISORY_LOCK = 0x636D7101
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _initial(connection: Connection) -> None:
+    tables = schema.define_tables(MetaData())
+    tables.create_all(
+        connection,
+        tables=[table for name, table in tables.tables.items() if name != "schema_version"],
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration("0001_initial", _initial),)
+
+
+def lock_writers(connection: Connection) -> None:
+    """Serialise writers on PostgreSQL for the rest of the transaction (SQLite: BEGIN
+    IMMEDIATE already did)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+
+
+def applied(connection: Connection) -> list[str] | None:
+    """Names of the migrations applied, or None when there is no ``schema_version`` table."""
+    if not connection.dialect.has_table(connection, "schema_version"):
+        return None
+    return list(connection.scalars(select(schema.schema_version.c.name)))
+
+
+def pending(names: list[str] | None) -> list[Migration]:
+    done = set(names or ())
+    return [migration for migration in MIGRATIONS if migration.name not in done]
+
+
+def unknown(names: list[str] | None) -> list[str]:
+    known = {migration.name for migration in MIGRATIONS}
+    return sorted(name for name in names or () if name not in known)
+
+
+def migrate(begin_write: Callable[[], AbstractContextManager[Connection]]) -> list[str]:
+    """Apply the pending migrations, each in its own write transaction; return their names.
+
+    ``begin_write`` gives a connection in a write transaction, writers already serialised.
+    """
+    done: list[str] = []
+    for migration in MIGRATIONS:
+        with begin_write() as connection:
+            schema.schema_version.create(connection, checkfirst=True)
+            if migration.name in (applied(connection) or []):
+                continue
+            migration.apply(connection)
+            connection.execute(
+                schema.schema_version.insert().values(
+                    name=migration.name, applied_at=datetime.now(UTC)
+                )
+            )
+            done.append(migration.name)
+    return done
