@@ -2,9 +2,11 @@
 
 For each process count N, in one run:
 
-* bare:   ``nlp.pipe(texts, batch_size=B, n_process=N)`` with ``load_base_pipeline()``;
+* bare:   ``nlp.pipe(texts, batch_size=P, n_process=N)`` with ``load_base_pipeline()``, P being
+          communique's own ``nlp.pipe`` batch size (the ``batch_size`` setting, default 8);
 * ingest: ``communique ingest CORPUS --workers N --batch-size B --db <new SQLite file>``
-          (reading, coding and storing), as a subprocess.
+          (reading, coding and storing), as a subprocess; B articles per transaction, each
+          coded through ``nlp.pipe`` in batches of P as well.
 
 Reports articles/s and words/s of both, the ratio ingest/bare throughput, events written per
 second, and the peak resident memory of the ingest's processes (the largest worker). The corpus
@@ -24,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from communique.config import load_settings
 
 BARE = r"""
 import json, sys, time
@@ -95,7 +99,7 @@ def main() -> int:
         "--corpus", type=Path, default=_shared() / "corpus" / "guardian-2017-2019.jsonl"
     )
     parser.add_argument("--limit", type=int, default=0, help="first N articles; 0 for all")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=32, help="articles per transaction")
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -110,7 +114,7 @@ def main() -> int:
         corpus = Path(folder) / "corpus.jsonl"
         corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
         for processes in args.processes:
-            bare = _bare(corpus, args.batch_size, processes)
+            bare = _bare(corpus, load_settings().batch_size, processes)
             seconds, events, peak = _ingest(corpus, args.batch_size, processes)
             row = {
                 "processes": processes,
