@@ -36,7 +36,7 @@ class ReadOptions:
 def read_text_file(path: Path, options: ReadOptions) -> Article:
     """A plain-text article; an optional header block (``Date: 2024-08-29`` …) gives metadata."""
     where = str(path)
-    text = decode(_read_bytes(path, options), where=where)
+    text = decode(read_file_bytes(path, options), where=where)
     if not text.strip():
         raise InputError(Errors.E001.format(where=where), where=where)
     fields, body = split_header(text)
@@ -72,9 +72,7 @@ def read_jsonl(
 
 
 def _document(raw: bytes, *, where: str, options: ReadOptions) -> Article:
-    if len(raw) > options.max_bytes:
-        size, limit = _size(len(raw)), _size(options.max_bytes)
-        raise InputError(Errors.E004.format(where=where, size=size, limit=limit), where=where)
+    check_size(len(raw), options, where=where)
     try:
         record = json.loads(decode(raw, where=where))
     except json.JSONDecodeError as error:
@@ -119,15 +117,11 @@ def _optional(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _read_bytes(path: Path, options: ReadOptions) -> bytes:
+def read_file_bytes(path: Path, options: ReadOptions) -> bytes:
+    """A file's bytes; an unreadable file or one over ``max_bytes`` is an InputError."""
     where = str(path)
     try:
-        size = path.stat().st_size
-        if size > options.max_bytes:
-            limit = _size(options.max_bytes)
-            raise InputError(
-                Errors.E004.format(where=where, size=_size(size), limit=limit), where=where
-            )
+        check_size(path.stat().st_size, options, where=where)
         return path.read_bytes()
     except OSError as error:
         detail = error.strerror or str(error)
@@ -161,5 +155,14 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
     return {}, text
 
 
-def _size(count: int) -> str:
+def check_size(size: int, options: ReadOptions, *, where: str) -> None:
+    """Refuse a document or file of ``size`` bytes over the ``max_bytes`` limit (E004)."""
+    if size > options.max_bytes:
+        limit = size_text(options.max_bytes)
+        raise InputError(
+            Errors.E004.format(where=where, size=size_text(size), limit=limit), where=where
+        )
+
+
+def size_text(count: int) -> str:
     return f"{count / 1_000_000:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"

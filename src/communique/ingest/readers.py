@@ -58,8 +58,11 @@ from communique.ingest.documents import (
     BINARY_SNIFF_BYTES,
     ReadOptions,
     article_from_record,
+    check_size,
     check_text,
     decode,
+    read_file_bytes,
+    size_text,
     split_header,
 )
 from communique.records import Article
@@ -231,17 +234,11 @@ def _format(name: str) -> str | None:
 def _whole_file(path: Path, *, packed: bool, options: ReadOptions) -> bytes:
     where = str(path)
     if not packed:
-        size = path.stat().st_size
-        if size > options.max_bytes:
-            limit = _size(options.max_bytes)
-            raise InputError(
-                Errors.E004.format(where=where, size=_size(size), limit=limit), where=where
-            )
-        return path.read_bytes()
+        return read_file_bytes(path, options)
     with gzip.open(path, "rb") as stream:
         data = stream.read(options.max_bytes + 1)
     if len(data) > options.max_bytes:
-        limit = _size(options.max_bytes)
+        limit = size_text(options.max_bytes)
         raise InputError(TOO_LARGE_UNPACKED.format(where=where, limit=limit), where=where)
     return data
 
@@ -362,10 +359,7 @@ def _jsonl(lines: Iterable[bytes], name: str, options: ReadOptions) -> Iterator[
         seen = True
         where = f"{name}:{number}"
         try:
-            if len(raw) > options.max_bytes:
-                size, limit = _size(len(raw)), _size(options.max_bytes)
-                message = Errors.E004.format(where=where, size=size, limit=limit)
-                raise InputError(message, where=where)
+            check_size(len(raw), options, where=where)
             record = _json(decode(raw, where=where), where=where)
             yield record_article(record, where=where, options=options)
         except InputError as error:
@@ -494,11 +488,7 @@ def _csv_row(
     size: int,
     bad: list[tuple[int, int]],
 ) -> Article:
-    if size > options.max_bytes:
-        limit = _size(options.max_bytes)
-        raise InputError(
-            Errors.E004.format(where=where, size=_size(size), limit=limit), where=where
-        )
+    check_size(size, options, where=where)
     if bad:
         line, offset = bad[0]
         line_where = where.rpartition(":")[0] + f":{line}"
@@ -662,10 +652,6 @@ def _refuse_binary(data: bytes, *, where: str) -> None:
 def _clean(value: Any) -> str | None:
     text = " ".join(str(value).split()) if value is not None else ""
     return text or None
-
-
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB" if count >= 1_000_000 else f"{count:,} bytes"
 
 
 _STREAMED: dict[str, _Streamed] = {".jsonl": _jsonl_file, ".csv": _csv_file}

@@ -127,9 +127,7 @@ def export(
     return _write(rows, fmt, target, keys)
 
 
-def write_rows(
-    rows: Iterable[dict[str, Any]], fmt: str, target: Target | None = None
-) -> int:
+def write_rows(rows: Iterable[dict[str, Any]], fmt: str, target: Target | None = None) -> int:
     """Write rows from ``Store.events`` as jsonl, csv or parquet to ``target`` (a path, a
     text stream, or None for standard output); the number of rows written."""
     if fmt not in ("jsonl", "csv", "parquet"):

@@ -105,8 +105,12 @@ def conditions(connection: Connection, filters: Filters) -> list[ColumnElement[b
     if code := (filters.code or "").strip():
         conditions.append(_prefix(events.c.cameo_code, code))
     if needle := (filters.actor or "").strip():
-        columns = (events.c.source_name, events.c.target_name, events.c.source_code,
-                   events.c.target_code)
+        columns = (
+            events.c.source_name,
+            events.c.target_name,
+            events.c.source_code,
+            events.c.target_code,
+        )
         conditions.append(or_(*(column.icontains(needle, autoescape=True) for column in columns)))
     return conditions or [true()]
 

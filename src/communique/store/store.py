@@ -204,9 +204,7 @@ class Store:
     def remerge(self) -> int:
         """Regroup every report into events with this store's window; the number of events."""
         with self._write() as connection:
-            keys = connection.scalars(
-                select(schema.event_reports.c.merge_key).distinct()
-            ).all()
+            keys = connection.scalars(select(schema.event_reports.c.merge_key).distinct()).all()
             merger = _Merger(connection, window_days=self.window_days)
             for key in keys:
                 merger.regroup(key, _Region(), [])
@@ -367,9 +365,7 @@ def _insert_articles(connection: Connection, articles: list[Article], now: datet
     connection.execute(_insert(connection, schema.articles).on_conflict_do_nothing(), rows)
 
 
-def _new_reports(
-    fresh: list[tuple[Article, list[Event]]], now: datetime
-) -> list[dict[str, Any]]:
+def _new_reports(fresh: list[tuple[Article, list[Event]]], now: datetime) -> list[dict[str, Any]]:
     """Report rows of the new articles' events, each once, with what merging needs to know
     of its article (``ingested_at``, ``article_source``)."""
     rows: dict[str, dict[str, Any]] = {}
@@ -533,5 +529,3 @@ class _Merger:
         for chunk in _chunks(sorted(self.stale)):
             connection.execute(schema.events.delete().where(schema.events.c.id.in_(chunk)))
         self.events, self.new_reports, self.moved, self.stale = [], [], [], set()
-
-
