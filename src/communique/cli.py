@@ -395,14 +395,14 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _option_date(text: str | None) -> date | None:
+def _option_date(text: str | None, option: str = "--date") -> date | None:
     if text is None:
         return None
     try:
-        return parse_date(text, where="--date")
+        return parse_date(text, where=option)
     except InputError as error:
         message = f"cannot read the date {text!r}; use YYYY-MM-DD"
-        raise click.BadParameter(message, param_hint="--date") from error
+        raise click.BadParameter(message, param_hint=option) from error
 
 
 def _default_format(output_path: Path | None) -> str:

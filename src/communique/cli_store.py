@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from communique.errors import CommuniqueError, InputError
+from communique.errors import CommuniqueError
 
 INGEST_EXAMPLES = """
 \b
@@ -205,8 +204,8 @@ def register(cli: click.Group) -> None:
             store = Store.open(db_url, create=False)
             rows = store.events(
                 dyad=tuple(code.upper() for code in dyad) if dyad else None,
-                since=_date(since, "--since"),
-                until=_date(until, "--until"),
+                since=base._option_date(since, "--since"),
+                until=base._option_date(until, "--until"),
                 code=code,
                 actor=actor,
                 limit=limit,
@@ -242,17 +241,6 @@ def register(cli: click.Group) -> None:
         except CommuniqueError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"exported {base._plural(count, 'event')}", err=True)
-
-
-def _date(text: str | None, option: str) -> date | None:
-    from communique.ingest.dates import parse_date
-
-    if text is None:
-        return None
-    try:
-        return parse_date(text, where=option)
-    except InputError as error:
-        raise click.BadParameter(f"cannot read the date {text!r}", param_hint=option) from error
 
 
 def _ingest_summary(result: Any, store: Any) -> None:

@@ -382,7 +382,7 @@ def _agent_forms(content: str, substitutions: dict[str, list[str]]) -> Iterator[
         if "!" in phrase:
             continue  # substitution lists already hold every form
         if plural is None:
-            yield _regular_plural(expanded), code
+            yield regular_plural(expanded), code
         elif plural.strip():
             yield plural.strip(), code
 
@@ -398,7 +398,9 @@ def _substitute(phrase: str, substitutions: dict[str, list[str]]) -> list[str]:
     return [result for form in forms for result in _substitute(form, substitutions)]
 
 
-def _regular_plural(phrase: str) -> str:
+def regular_plural(phrase: str) -> str:
+    """PETRARCH's regular plural of a phrase's last word (-ss: +ES, consonant+y: -IES, else +S),
+    in capitals as the dictionaries write them."""
     stem = phrase.rstrip("_ ")
     if stem.upper().endswith("SS"):
         return stem + "ES"

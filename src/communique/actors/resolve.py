@@ -174,9 +174,7 @@ class ActorResolver:
         if organisation is not None:
             return Actor(text=mention.text, name=entry.name, code=code, country=None, sector=sector)
         if sector is None and country is not None and mention.is_person:
-            cues = self.cues(self.doc[mention.start : mention.end].root, include_clauses=True)
-            if head.i not in range(mention.start, mention.end):
-                cues = _merge(cues, self.cues(head))
+            cues = self._cues_of_name(mention, head)
             if cues.sector is not None:
                 sector = cues.sector
                 code = country + (cues.agent_code or cues.sector)
@@ -194,12 +192,17 @@ class ActorResolver:
             return Actor(
                 text=mention.text, name=name, code=organisation, country=None, sector=sector
             )
-        cues = self.cues(self.doc[mention.start : mention.end].root, include_clauses=True)
-        if head.i not in range(mention.start, mention.end):
-            cues = _merge(cues, self.cues(head))
+        cues = self._cues_of_name(mention, head)
         country, sector = _person_code(person, cues, when)
         name = mention.person_name or mention.text
         return Actor.of(text=mention.text, name=name, country=country, sector=sector)
+
+    def _cues_of_name(self, mention: Mention, head: Token) -> Cues:
+        """What the words around a name say, and around the head it stands in for."""
+        cues = self.cues(self.doc[mention.start : mention.end].root, include_clauses=True)
+        if head.i not in range(mention.start, mention.end):
+            cues = _merge(cues, self.cues(head))
+        return cues
 
     def _from_role(self, head: Token) -> Actor:
         cues = self.cues(head)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from communique.actors.petrarch import Problem
+from communique.actors.petrarch import Problem, regular_plural
 from communique.errors import DataFileError, Errors
 from communique.ontology import is_cameo_code
 
@@ -153,16 +153,8 @@ def _synonyms(text: str, label: str) -> list[tuple[str, ...]]:
         raise ValueError("an empty synonym")
     forms = [words]
     if not label.endswith("_") and not text.strip().endswith("_"):
-        forms.append((*words[:-1], _plural(words[-1])))
+        forms.append((*words[:-1], regular_plural(words[-1]).lower()))
     return forms
-
-
-def _plural(word: str) -> str:
-    if word.endswith("ss"):
-        return word + "es"
-    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
 
 
 def _verb_line(line: str) -> tuple[str, str | None]:
