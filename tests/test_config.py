@@ -55,3 +55,20 @@ def test_a_bad_batch_size_in_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("COMMUNIQUE_BATCH_SIZE", "many")
     with pytest.raises(CommuniqueError, match="COMMUNIQUE_BATCH_SIZE"):
         load_settings()
+
+
+def test_padded_batches_keep_long_documents_apart() -> None:
+    from communique.coder import padded_batches
+
+    lengths = [100, 120, 5000, 90, 80, 70]
+    items = [(list(range(n)), index) for index, n in enumerate(lengths)]
+    batches = list(padded_batches(items, 4, 1000))  # type: ignore[arg-type]
+    assert [[index for _, index in batch] for batch in batches] == [[0, 1], [2], [3, 4, 5]]
+    assert [index for batch in batches for _, index in batch] == list(range(6))
+
+
+def test_batch_tokens_setting_is_read_from_the_config_file(tmp_path, monkeypatch) -> None:
+    config = tmp_path / "communique.toml"
+    config.write_text("[communique]\nbatch_tokens = 4000\n", encoding="utf-8")
+    monkeypatch.setenv("COMMUNIQUE_CONFIG", str(config))
+    assert load_settings().batch_tokens == 4000

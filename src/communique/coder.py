@@ -29,6 +29,24 @@ def _verb_file(path: str | Path) -> str:
     return DEFAULT_NAME if str(path) == DEFAULT_NAME else str(Path(path).resolve())
 
 
+def padded_batches(
+    items: Iterable[tuple[Doc, Article]], size: int, max_tokens: int
+) -> Iterator[list[tuple[Doc, Article]]]:
+    """Batches of at most ``size`` documents whose padded length (longest document times
+    documents) stays within ``max_tokens``; a document longer than that forms its own batch."""
+    batch: list[tuple[Doc, Article]] = []
+    longest = 0
+    for item in items:
+        length = len(item[0])
+        if batch and (len(batch) >= size or max(longest, length) * (len(batch) + 1) > max_tokens):
+            yield batch
+            batch, longest = [], 0
+        batch.append(item)
+        longest = max(longest, length)
+    if batch:
+        yield batch
+
+
 class Coder:
     """Codes news text into events.
 
@@ -104,8 +122,9 @@ class Coder:
         size = batch_size or self.settings.batch_size
         articles = self._articles(documents, on_skip)
         prepared = ((self._prepare(article), article) for article in articles)
-        for doc, article in self.nlp.pipe(prepared, as_tuples=True, batch_size=size):
-            yield article, list(doc._.events)
+        for batch in padded_batches(prepared, size, self.settings.batch_tokens):
+            for doc, article in self.nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
+                yield article, list(doc._.events)
 
     def _articles(
         self,

@@ -24,10 +24,19 @@ class Settings:
     model: str | None = None
     # Small batches parse as fast here and keep the parser's peak memory far lower.
     batch_size: int = 8
+    # The parser pads every document of a batch to the longest one, so one long article in a
+    # batch of short ones multiplies the batch's memory: a batch also stops at this many
+    # padded tokens (longest document x documents); a longer document goes alone.
+    batch_tokens: int = 10_000
     max_bytes: int = 5_000_000
 
 
-SETTING_TYPES: dict[str, type] = {"model": str, "batch_size": int, "max_bytes": int}
+SETTING_TYPES: dict[str, type] = {
+    "model": str,
+    "batch_size": int,
+    "batch_tokens": int,
+    "max_bytes": int,
+}
 
 
 def load_settings(**overrides: Any) -> Settings:
