@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck clean lock
+.PHONY: install run test browser lint typecheck clean lock
 
 install: $(STAMP)
 
@@ -19,11 +19,27 @@ run: install
 	$(BIN)/communique code --input examples/articles.jsonl
 	$(BIN)/communique ingest examples/articles.jsonl --db communique.db
 	$(BIN)/communique events --db communique.db --dyad USA CHN --limit 10
+	$(BIN)/communique channels USA CHN --db communique.db
+	@echo ""
+	@echo "Open the dashboard: $(BIN)/communique serve --db communique.db"
+	@echo "then visit http://127.0.0.1:8000/"
 
-test: install
+test: install browser
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The dashboard's browser tests drive Debian's headless Chromium (they skip without it).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and chromium-driver for the browser tests"; \
+	  apt-get install -y chromium chromium-driver >/dev/null \
+	  || { apt-get update >/dev/null && apt-get install -y chromium chromium-driver >/dev/null; }; \
+	else \
+	  echo "note: /usr/bin/chromium is missing, so the browser tests will be skipped;"; \
+	  echo "      install it as root: apt-get install -y chromium chromium-driver"; \
+	fi
 
 lint: install
 	$(BIN)/ruff check src tests scripts benchmarks

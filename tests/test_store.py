@@ -104,12 +104,12 @@ def grouping(store: Store) -> dict[str, list[str]]:
 def test_migrations_are_recorded_and_reopening_is_a_no_op(db_url: str) -> None:
     with Store.open(db_url) as first:
         applied = first.migrations()
-    assert [name for name, _ in applied] == ["0001_initial"]
+    assert [name for name, _ in applied] == ["0001_initial", "0002_actor_titles"]
     with Store.open(db_url) as again:
         assert again.migrations() == applied
         with again.engine.connect() as connection:
             rows = connection.execute(select(schema.schema_version)).all()
-    assert len(rows) == 1
+    assert len(rows) == 2
 
 
 def test_a_failing_migration_changes_nothing(
@@ -130,7 +130,9 @@ def test_a_failing_migration_changes_nothing(
         Store.open(db_url)
     monkeypatch.undo()
     with Store.open(db_url) as store:
-        assert [name for name, _ in store.migrations()] == ["0001_initial"]
+        assert [name for name, _ in store.migrations()] == [
+            migration.name for migration in migrations.MIGRATIONS
+        ]
         assert not inspect(store.engine).has_table("half_done")
 
 
@@ -150,6 +152,40 @@ def test_the_migrated_tables_are_those_schema_py_describes(store: Store) -> None
         assert columns == {column.name for column in table.columns}, name
         indexes = {index["name"] for index in inspector.get_indexes(name)}
         assert indexes >= {index.name for index in table.indexes}, name
+
+
+def test_an_old_database_gains_actor_titles_on_open(
+    db_url: str, coded: dict[str, Item], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from communique.store import migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    with Store.open(db_url) as fresh:
+        columns = {column["name"] for column in inspect(fresh.engine).get_columns("events")}
+    assert "source_title" not in columns  # 0001_initial still creates version 1
+    monkeypatch.undo()
+    with Store.open(db_url) as store:
+        store.add_batch(pick(coded, "beijing"))
+    _back_to_version_1(db_url)
+    with Store.open(db_url) as store:
+        assert [name for name, _ in store.migrations()] == ["0001_initial", "0002_actor_titles"]
+        (before,) = store.events(limit=None)
+        assert (before["source_title"], before["target_title"]) == (None, None)
+        store.add_batch(pick(coded, "summit"))
+        summit = next(row for row in store.events(limit=None) if row["cameo_code"] == "036")
+        assert (summit["source_title"], summit["target_title"]) == ("president", "president")
+        (report,) = store.reports(summit["event_id"])
+        assert report.source.title == "president"
+
+
+def _back_to_version_1(db_url: str) -> None:
+    """Make a database look as communique before 0002_actor_titles left it, data and all."""
+    with Store.open(db_url) as store, store.engine.begin() as connection:
+        for table in ("event_reports", "events"):
+            for side in ("source", "target"):
+                connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {side}_title"))
+        version = schema.schema_version
+        connection.execute(version.delete().where(version.c.name == "0002_actor_titles"))
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

@@ -52,6 +52,9 @@ class Actor:
     International organisations carry their own code (``IGOUNO``) and no country.
     ``resolved`` is False for a name the knowledge base does not know: its country and
     sector are then a best guess from the words around it and the rest of the article.
+    ``title`` is the office or role the actor was resolved with: a known person's office on
+    the event's date ("national security adviser"), else the role phrase that coded it
+    ("military official"), else None.
     """
 
     text: str
@@ -60,6 +63,7 @@ class Actor:
     country: str | None = None
     sector: str | None = None
     resolved: bool = True
+    title: str | None = None
 
     @classmethod
     def of(
@@ -70,6 +74,7 @@ class Actor:
         country: str | None,
         sector: str | None,
         resolved: bool = True,
+        title: str | None = None,
     ) -> Actor:
         return cls(
             text=text,
@@ -78,6 +83,7 @@ class Actor:
             country=country,
             sector=sector,
             resolved=resolved,
+            title=title,
         )
 
     @property
@@ -91,6 +97,7 @@ class Actor:
             "code": self.code,
             "country": self.country,
             "sector": self.sector,
+            "title": self.title,
             "resolved": self.resolved,
         }
 

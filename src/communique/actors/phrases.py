@@ -65,7 +65,9 @@ def _with_context_country(
     country = ActorResolver(doc, doc._.actor_mentions or [], kb).main_country()
     if country is None:
         return actor, rule
-    found = Actor.of(text=actor.text, name=actor.name, country=country, sector=actor.sector)
+    found = Actor.of(
+        text=actor.text, name=actor.name, country=country, sector=actor.sector, title=actor.title
+    )
     return found, f"{rule}+context:{country}"
 
 

@@ -115,7 +115,10 @@ class ActorResolver:
         country = (partial.country if partial else None) or cues.country or self.main_country()
         sector = (partial.sector if partial else None) or cues.sector
         text = partial.text if partial is not None else entity.text
-        return Actor.of(text=text, name=name, country=country, sector=sector, resolved=False)
+        title = (partial.title if partial else None) or role_title(cues.role_text)
+        return Actor.of(
+            text=text, name=name, country=country, sector=sector, resolved=False, title=title
+        )
 
     def main_country(self) -> str | None:
         """The country the document mentions most (ties: the first code alphabetically)."""
@@ -173,29 +176,38 @@ class ActorResolver:
         country, sector, organisation = split_code(code)
         if organisation is not None:
             return Actor(text=mention.text, name=entry.name, code=code, country=None, sector=sector)
+        title = None
         if sector is None and country is not None and mention.is_person:
             cues = self._cues_of_name(mention, head)
             if cues.sector is not None:
                 sector = cues.sector
                 code = country + (cues.agent_code or cues.sector)
+                title = role_title(cues.role_text)
         name = entry.name if sector else (self.kb.country_name(country) or entry.name)
-        actor = Actor.of(text=mention.text, name=name, country=country, sector=sector)
+        actor = Actor.of(text=mention.text, name=name, country=country, sector=sector, title=title)
         return replace(actor, code=code)
 
     def _person(self, mention: Mention, head: Token, when: date) -> Actor:
         person = mention.person
         office = person.office_at(when) if person is not None else None
         organisation = _organisation_of(person, office)
+        name = mention.person_name or mention.text
         if organisation is not None:
-            name = mention.person_name or mention.text
             sector = office.sector if office else None
+            title = office.title if office else None
             return Actor(
-                text=mention.text, name=name, code=organisation, country=None, sector=sector
+                text=mention.text,
+                name=name,
+                code=organisation,
+                country=None,
+                sector=sector,
+                title=title,
             )
         cues = self._cues_of_name(mention, head)
         country, sector = _person_code(person, cues, when)
-        name = mention.person_name or mention.text
-        return Actor.of(text=mention.text, name=name, country=country, sector=sector)
+        # The office the knowledge base knows for the date outranks a title in the text.
+        title = office.title if office is not None else role_title(cues.role_text)
+        return Actor.of(text=mention.text, name=name, country=country, sector=sector, title=title)
 
     def _cues_of_name(self, mention: Mention, head: Token) -> Cues:
         """What the words around a name say, and around the head it stands in for."""
@@ -210,15 +222,25 @@ class ActorResolver:
             # "a Pentagon chief": the seat of power says which branch the role belongs to.
             cues = _merge(cues, Cues(sector=self._metonym_sector(head)))
         text = _phrase_text(head)
+        title = role_title(cues.role_text) or head.lower_
         if cues.agent_code is not None and cues.country:
             code = cues.country + cues.agent_code
-            return Actor(text=text, name=text, code=code, country=cues.country, sector=cues.sector)
+            return Actor(
+                text=text,
+                name=text,
+                code=code,
+                country=cues.country,
+                sector=cues.sector,
+                title=title,
+            )
         organisation = None if cues.country else self._organisation_beside(head)
         if organisation is not None:
             # "UN officials", "the NATO secretary-general": people of the organisation.
             sector = cues.sector or organisation.sector
-            return Actor(text=text, name=text, code=organisation.code, sector=sector)
-        return Actor.of(text=text, name=text, country=cues.country, sector=cues.sector)
+            return Actor(text=text, name=text, code=organisation.code, sector=sector, title=title)
+        return Actor.of(
+            text=text, name=text, country=cues.country, sector=cues.sector, title=title
+        )
 
     def _organisation_beside(self, head: Token) -> Organisation | None:
         for token in _describing_tokens(head, include_clauses=False):
@@ -401,6 +423,11 @@ def _organisation_of(person: Person | None, office: Office | None) -> str | None
     if office is not None:
         return office.organisation or (None if office.country else person.organisation)
     return None if person.country else person.organisation
+
+
+def role_title(role_text: str | None) -> str | None:
+    """A role phrase as an actor's title: lower case, as the roles table writes it."""
+    return " ".join(role_text.lower().split()) if role_text else None
 
 
 def _phrase_text(head: Token) -> str:

@@ -11,8 +11,8 @@ transaction-scoped advisory lock is held while migrating, on SQLite the write lo
 
 Rules for adding one: append, never rename or reorder; a migration changes the tables with
 explicit DDL, and ``schema.py`` is updated to the resulting shape. ``0001_initial`` builds the
-tables from ``schema.define_tables``: before a later migration changes a table, copy the
-version-1 definitions here so that ``0001_initial`` keeps creating version 1.
+tables from the frozen version-1 definitions in ``schema_v1.py``, so that a new database and an
+old one upgraded reach the same shape by the same steps.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, MetaData, select, text
 
-from communique.store import schema
+from communique.store import schema, schema_v1
 
 #: Key of the PostgreSQL advisory lock taken by writers (b"cmq" + 1).
 ADVISORY_LOCK = 0x636D7101
@@ -37,14 +37,25 @@ class Migration:
 
 
 def _initial(connection: Connection) -> None:
-    tables = schema.define_tables(MetaData())
+    tables = schema_v1.define_tables(MetaData())
     tables.create_all(
         connection,
         tables=[table for name, table in tables.tables.items() if name != "schema_version"],
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration("0001_initial", _initial),)
+def _actor_titles(connection: Connection) -> None:
+    """``Actor.title`` of each party, on reports and on the events that copy their first
+    report; rows stored before stay null (their coding did not record titles)."""
+    for table in ("event_reports", "events"):
+        for side in ("source", "target"):
+            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {side}_title VARCHAR"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial", _initial),
+    Migration("0002_actor_titles", _actor_titles),
+)
 
 
 def lock_writers(connection: Connection) -> None:

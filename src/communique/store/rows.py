@@ -70,6 +70,7 @@ def _actor_fields(side: str, actor: Actor) -> dict[str, Any]:
         f"{side}_sector": actor.sector,
         f"{side}_text": actor.text,
         f"{side}_resolved": actor.resolved,
+        f"{side}_title": actor.title,
     }
 
 
@@ -87,10 +88,12 @@ EVENT_KEYS = (
     "source_name",
     "source_country",
     "source_sector",
+    "source_title",
     "target_code",
     "target_name",
     "target_country",
     "target_sector",
+    "target_title",
     "cameo_code",
     "cameo_root",
     "cameo_name",
@@ -199,4 +202,5 @@ def _actor(row: Mapping[Any, Any], side: str) -> Actor:
         country=row[f"{side}_country"],
         sector=row[f"{side}_sector"],
         resolved=bool(row[f"{side}_resolved"]),
+        title=row[f"{side}_title"],
     )

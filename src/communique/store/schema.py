@@ -18,7 +18,7 @@ Actor codes compare byte-wise (collation "C" on PostgreSQL, SQLite's default BIN
 prefix such as ``USA`` is a range ``['USA', 'USB')`` an index can answer.
 
 This module describes the current shape of the tables; ``migrations.py`` creates and changes
-them, and a test checks that the two agree.
+them (version 1 from the frozen copy in ``schema_v1.py``), and a test checks that the two agree.
 """
 
 from __future__ import annotations
@@ -80,6 +80,12 @@ def _actor_columns(side: str) -> list[Column[object]]:
     ]
 
 
+def _title_columns() -> list[Column[object]]:
+    """The actors' offices or role phrases (``Actor.title``), added by ``0002_actor_titles``:
+    null in reports stored before it."""
+    return [Column("source_title", String), Column("target_title", String)]
+
+
 def _events(metadata: MetaData) -> Table:
     return Table(
         "events",
@@ -115,6 +121,7 @@ def _events(metadata: MetaData) -> Table:
         # events and reports can be rewritten in either order inside a transaction).
         Column("first_report", String, nullable=False),
         Column("first_seen", DateTime(timezone=True), nullable=False),
+        *_title_columns(),
         # Queries choose events by dyad and date, sort them by date_start and id, and only
         # then read the rows of one page: these indexes answer the choosing and sorting alone.
         # date_end leads the dates: "since" is the usual bound, and an event overlaps it by
@@ -168,6 +175,7 @@ def _reports(metadata: MetaData) -> Table:
         Column("modality", String, nullable=False),
         Column("negated", Boolean, nullable=False),
         Column("quote", Text),
+        *_title_columns(),
         Index("ix_reports_event", "event_id"),
         Index("ix_reports_article", "article_id"),
         Index("ix_reports_merge_key", "merge_key", "date_start"),

@@ -26,8 +26,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from communique.records import Article, Event
+from communique.store import aggregate, merge, migrations, schema
 from communique.store import engine as engines
-from communique.store import merge, migrations, schema
 from communique.store.errors import StoreError, StoreErrors
 from communique.store.query import Filters, Order, conditions, events_query, pair
 from communique.store.rows import event_dicts, event_from_report, report_row, utc
@@ -293,6 +293,42 @@ class Store:
                 name: int(connection.scalar(select(func.count()).select_from(table)) or 0)
                 for name, table in tables.items()
             }
+
+    # ----------------------------------------------------------------------------------------
+    # Aggregates for communique.analysis (SQL in aggregate.py)
+
+    def period_counts(
+        self, dyad: tuple[str, str], *, by: aggregate.Period, scope: aggregate.Scope
+    ) -> list[dict[str, Any]]:
+        """Events from ``dyad[0]`` to ``dyad[1]`` per period and quad class."""
+        with self._read() as connection:
+            return aggregate.period_counts(connection, dyad, by=by, scope=scope)
+
+    def actor_counts(self, scope: aggregate.Scope, *, limit: int) -> list[dict[str, Any]]:
+        """Actors (code, name) by the number of events they take part in."""
+        with self._read() as connection:
+            return aggregate.actor_counts(connection, scope, limit=limit)
+
+    def country_pair_counts(self, scope: aggregate.Scope) -> list[dict[str, Any]]:
+        """Events per (source country, target country)."""
+        with self._read() as connection:
+            return aggregate.country_pair_counts(connection, scope)
+
+    def edge_weights(
+        self, scope: aggregate.Scope, *, min_weight: int = 1, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Directed edges between actor codes with their event counts and mean Goldstein."""
+        with self._read() as connection:
+            return aggregate.edge_weights(connection, scope, min_weight=min_weight, limit=limit)
+
+    def reports_between(
+        self, countries: tuple[str, str], *, codes: Sequence[str], modalities: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Reports of events between two countries with given codes and modalities."""
+        with self._read() as connection:
+            return aggregate.reports_between(
+                connection, countries, codes=codes, modalities=modalities
+            )
 
     def migrations(self) -> list[tuple[str, datetime]]:
         """The migrations applied to this database, with when, in order."""
