@@ -307,8 +307,10 @@ def _html_file(data: bytes, where: str, options: ReadOptions) -> Iterator[Item]:
         with warnings.catch_warnings():
             # dateutil warns about time-zone names it does not know; the day is still right.
             warnings.simplefilter("ignore")
+            # fast: no second opinion from the fallback extractors; on the news-html pages
+            # that is 15% quicker and extracts the text as well (docs/benchmarks.md).
             page: Any = trafilatura.bare_extraction(
-                data, with_metadata=True, include_comments=False
+                data, with_metadata=True, include_comments=False, fast=True
             )
     except Exception as error:  # a page that breaks the extractor is one bad item
         detail = f"{type(error).__name__}: {error}"

@@ -72,6 +72,10 @@ class Ingest:
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_start_worker, initargs=(self.options.coder,)
         ) as pool:
+            # Start the workers now: each loads the pipeline (seconds) while this process
+            # reads and extracts the first batch, instead of after it.
+            for _ in range(workers):
+                pool.submit(_ready)
             pending: list[Future[Result]] = []
             for batch in batches:
                 pending.append(pool.submit(_code_in_worker, batch))
@@ -152,6 +156,10 @@ def _start_worker(options: dict[str, Any]) -> None:
     global _WORKER_CODER
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _WORKER_CODER = _make_coder(options)
+
+
+def _ready() -> bool:
+    return _WORKER_CODER is not None
 
 
 def _code_in_worker(batch: list[Article]) -> Result:
