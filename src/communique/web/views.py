@@ -9,7 +9,7 @@ from typing import Any
 
 from communique.errors import InputError
 from communique.store import Filters, Store
-from communique.web import queries
+from communique.store import lookup as queries
 from communique.web.article import Highlight, locate, segments
 from communique.web.errors import ApiError, not_found
 

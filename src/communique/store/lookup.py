@@ -1,9 +1,7 @@
-"""The reads the web app needs beyond ``Store.events``: one event, one article, an actor, and
-the number of events a filter matches (for pagination). SQLAlchemy Core on the store's own
-tables and filters, every value a bound parameter.
-
-They use ``Store._read`` (one read transaction, the store's error translation): they are
-reads of the store's tables that could move into ``Store`` itself.
+"""Single-item reads of the store, for the web app and anyone else: one merged event, one
+report, one article with its reports and titles, one actor and its events, the number of events
+a filter matches (for pagination), the schema version. SQLAlchemy Core on the store's tables
+and filters, every value a bound parameter, inside the store's read transaction.
 """
 
 from __future__ import annotations
@@ -13,9 +11,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from communique.records import Event
-from communique.store import Filters, Store, schema
-from communique.store.query import conditions
+from communique.store import schema
+from communique.store.query import Filters, conditions
 from communique.store.rows import event_dicts, event_from_report, utc
+from communique.store.store import Store
 
 
 def count_events(store: Store, filters: Filters) -> int:
