@@ -1,4 +1,5 @@
-"""The database commands of the command line: ``ingest``, ``events`` and ``export``.
+"""The database commands of the command line: ``ingest``, ``events``, ``export`` and
+``doctor``.
 
 Registered on the ``communique`` group by ``communique.cli``; the work is done by
 ``communique.ingest`` and ``communique.store``.
@@ -44,6 +45,17 @@ Examples:
   communique export --format parquet --output events.parquet
   communique export --format gdelt --output events.tsv
   communique export --format jsonl > events.jsonl
+"""
+
+DOCTOR_EXAMPLES = """
+\b
+Examples:
+  communique doctor --db events.db
+  communique doctor --db postgresql://user@host/communique --json
+
+\b
+Exit status: 0 clean, 1 problems found (each named, with counts and example
+ids), 2 the database cannot be opened. Nothing is written, nor migrated.
 """
 
 
@@ -198,10 +210,10 @@ def register(cli: click.Group) -> None:
         output_path: Path | None,
     ) -> None:
         """List stored events, filtered by country pair, dates, code and actor."""
-        from communique.store import Store, write_rows
+        from communique.store import write_rows
 
         try:
-            store = Store.open(db_url, create=False)
+            store = _open_to_read(db_url)
             rows = store.events(
                 dyad=tuple(code.upper() for code in dyad) if dyad else None,
                 since=base._option_date(since, "--since"),
@@ -230,17 +242,54 @@ def register(cli: click.Group) -> None:
     @base._output_option("Write here instead of standard output (required for parquet).")
     def export(db_url: str | None, fmt: str, output_path: Path | None) -> None:
         """Export every stored event (merged across articles)."""
-        from communique.store import Store
         from communique.store import export as write_export
 
         if fmt == "parquet" and output_path is None:
             raise click.UsageError("--format parquet needs --output FILE")
         try:
-            store = Store.open(db_url, create=False)
+            store = _open_to_read(db_url)
             count = write_export(store, fmt, output_path or sys.stdout)
         except CommuniqueError as error:
             raise click.ClickException(str(error)) from error
         click.echo(f"exported {base._plural(count, 'event')}", err=True)
+
+    @cli.command(epilog=DOCTOR_EXAMPLES)
+    @_db_option
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    @click.option(
+        "--quick",
+        is_flag=True,
+        help="SQLite: PRAGMA quick_check instead of the slower, full integrity_check.",
+    )
+    def doctor(db_url: str | None, as_json: bool, quick: bool) -> None:
+        """Check a database: schema version, integrity, orphans, duplicates and counts."""
+        import json
+
+        from communique.store import doctor as checkup
+
+        try:
+            store = checkup.open_store(db_url)
+            try:
+                report = checkup.check(store, quick=quick)
+            finally:
+                store.close()
+        except CommuniqueError as error:
+            # Exit 2, not click's 1: a script must tell "cannot check" from "problems found".
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(2)
+        click.echo(json.dumps(report.to_dict(), indent=2) if as_json else checkup.describe(report))
+        sys.exit(0 if report.clean else 1)
+
+
+def _open_to_read(db_url: str | None) -> Any:
+    """Open a database to query it: migrated if need be, as any command does, but a database
+    that cannot be written (a read-only file or folder) is still read, as it is."""
+    from communique.store import ReadOnlyStoreError, Store
+
+    try:
+        return Store.open(db_url, create=False)
+    except ReadOnlyStoreError:
+        return Store.open(db_url, create=False, read_only=True)
 
 
 def _ingest_summary(result: Any, store: Any) -> None:

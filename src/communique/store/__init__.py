@@ -1,7 +1,7 @@
 """The event store: articles, coded events and events merged across articles, in SQLite or
 PostgreSQL (``Store.open``), with exports to JSON Lines, CSV, Parquet and GDELT columns."""
 
-from communique.store.errors import StoreError, StoreErrors
+from communique.store.errors import ReadOnlyStoreError, StoreError, StoreErrors
 from communique.store.export import FORMATS, GDELT_COLUMNS, export, write_rows
 from communique.store.merge import DEFAULT_WINDOW_DAYS
 from communique.store.query import Filters
@@ -15,6 +15,7 @@ __all__ = [
     "GDELT_COLUMNS",
     "BatchResult",
     "Filters",
+    "ReadOnlyStoreError",
     "Store",
     "StoreError",
     "StoreErrors",

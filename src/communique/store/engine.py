@@ -20,7 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool, StaticPool
 
-from communique.store.errors import StoreError, StoreErrors
+from communique.store.errors import ReadOnlyStoreError, StoreError, StoreErrors
 
 DEFAULT_FILE = "communique.db"
 ENV_VAR = "COMMUNIQUE_DB"
@@ -81,15 +81,15 @@ def check_sqlite_file(target: Target, *, create: bool, read_only: bool) -> None:
     if read_only:
         return
     mode = path.stat().st_mode
-    # The permission bits are honoured even for root, who could write anyway: a file made
-    # read-only was made so on purpose.
+    # The permission bits are honoured even for root, who could write anyway: a file or a
+    # folder made read-only was made so on purpose.
     if not mode & 0o222 or not os.access(path, os.W_OK):
         detail = f"permissions {stat.filemode(mode)}"
-        raise StoreError(StoreErrors.E051.format(url=target.display, detail=detail))
+        raise ReadOnlyStoreError(StoreErrors.E051.format(url=target.display, detail=detail))
     folder = path.resolve().parent
-    if not os.access(folder, os.W_OK):
+    if not folder.stat().st_mode & 0o222 or not os.access(folder, os.W_OK):
         detail = f"its folder {folder} is not writable, and SQLite keeps its journal there"
-        raise StoreError(StoreErrors.E051.format(url=target.display, detail=detail))
+        raise ReadOnlyStoreError(StoreErrors.E051.format(url=target.display, detail=detail))
 
 
 def sqlite_engine(path: Path | None, *, read_only: bool) -> Engine:
@@ -163,6 +163,8 @@ def translate(error: sa_exc.DBAPIError, url: str) -> StoreError:
         message = StoreErrors.E052
     elif "unable to open database file" in lowered:
         message = StoreErrors.E059
+    elif "database or disk is full" in lowered or "no space left on device" in lowered:
+        message = StoreErrors.E064
     elif "database is locked" in lowered or "database is busy" in lowered:
         message = StoreErrors.E060
     elif "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
@@ -171,4 +173,5 @@ def translate(error: sa_exc.DBAPIError, url: str) -> StoreError:
         message = StoreErrors.E050
     else:
         message = StoreErrors.E058
-    return StoreError(message.format(url=url, detail=detail))
+    kind = ReadOnlyStoreError if message is StoreErrors.E051 else StoreError
+    return kind(message.format(url=url, detail=detail))

@@ -43,7 +43,17 @@ class StoreErrors:
     )
     E062 = "{url}: the database is missing its tables ({detail}); was it created by communique?"
     E063 = "article {article!r}: event {event!r} belongs to article {other!r}"
+    E064 = (
+        "{url}: disk full, the database cannot grow ({detail}); the transaction in progress "
+        "was not stored and everything stored before is intact. Free some space and run the "
+        "command again (an ingest resumes where it stopped)"
+    )
 
 
 class StoreError(CommuniqueError):
     """The database cannot be opened, read or written; the message names it."""
+
+
+class ReadOnlyStoreError(StoreError):
+    """The database cannot take writes (a read-only file or folder, or opened read-only),
+    though it may still be read: commands that only query open it again read-only."""

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from communique.records import Article, Event
 from communique.store import aggregate, merge, migrations, schema
 from communique.store import engine as engines
-from communique.store.errors import StoreError, StoreErrors
+from communique.store.errors import ReadOnlyStoreError, StoreError, StoreErrors
 from communique.store.query import Filters, Order, conditions, events_query, pair
 from communique.store.rows import event_dicts, event_from_report, report_row, utc
 
@@ -140,7 +140,7 @@ class Store:
         """A connection in a write transaction, writers serialised."""
         if self.read_only:
             detail = "opened read-only"
-            raise StoreError(StoreErrors.E051.format(url=self.display_url, detail=detail))
+            raise ReadOnlyStoreError(StoreErrors.E051.format(url=self.display_url, detail=detail))
         with self._errors(), self._connect() as connection:
             connection.execution_options(communique_write=True)
             with connection.begin():
