@@ -845,12 +845,14 @@ def stats(verb_files: tuple[str, ...], as_json: bool) -> None:
 
 # The database commands live in their own module; they use the helpers above.
 from communique.cli_analysis import register as register_analysis  # noqa: E402
+from communique.cli_batch import register as register_batch  # noqa: E402
 from communique.cli_store import register  # noqa: E402
 from communique.cli_web import register as register_web  # noqa: E402
 
 register(cli)
 register_analysis(cli)
 register_web(cli)
+register_batch(cli)
 
 
 def main() -> None:
