@@ -25,7 +25,7 @@ run: install
 	@echo "then visit http://127.0.0.1:8000/"
 
 test: install browser
-	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff check src tests scripts benchmarks fuzz
 	$(BIN)/mypy
 	$(BIN)/pytest
 
@@ -42,7 +42,7 @@ browser:
 	fi
 
 lint: install
-	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff check src tests scripts benchmarks fuzz
 
 typecheck: install
 	$(BIN)/mypy

@@ -31,6 +31,11 @@ NOUN_PHRASE_DEPS = {"compound", "poss", "amod", "nmod", "case", "det", "punct", 
 # An auxiliary can be an event verb in a PETRARCH dictionary ("WILL" [030]), but not when it
 # only helps another verb.
 AUXILIARY_DEPS = {"aux", "auxpass"}
+# Sentences longer than this many tokens give no events. Real news sentences are far shorter;
+# longer "sentences" are tables, lists or text without punctuation, whose parse is noise, and
+# several steps below walk a token's subtree, so their cost grows faster than their length
+# (a 200 KB text without a full stop took ten minutes; docs/robustness.md).
+MAX_SENTENCE_TOKENS = 500
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,8 @@ class EventExtractor:
         events: list[Event] = []
         seen: set[tuple[object, ...]] = set()
         for index, sentence in enumerate(doc.sents):
+            if len(sentence) > MAX_SENTENCE_TOKENS:
+                continue
             context = _SentenceContext(self, resolver, sentence, index, article_id, published)
             for event in context.events():
                 key = (index, event.source.identity, event.target.identity, event.cameo.code)

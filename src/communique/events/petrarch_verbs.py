@@ -166,6 +166,8 @@ def _verb_line(line: str) -> tuple[str, str | None]:
         raise ValueError("a verb line without a verb")
     phrase = body.split()[0]
     words = [w for w in phrase.split("_") if w]
+    if not words:  # "_" or "__": underscores only
+        raise ValueError(f"cannot read the verb {phrase!r}")
     marked = [w for w in words if w.startswith("+")]
     verb = (marked[0] if marked else words[-1] if len(words) == 1 else words[0]).lstrip("+")
     if not re.fullmatch(r"[A-Za-z][A-Za-z'-]*", verb):
