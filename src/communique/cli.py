@@ -76,6 +76,15 @@ def _output_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..
     )
 
 
+# --date on every command that reads documents: the date of those that carry none.
+_undated_option = click.option(
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD",
+    help="Publication date for documents that carry none.",
+)
+
+
 def _dictionary_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--actors/--agents: PETRARCH-format dictionaries that extend the knowledge base."""
     existing = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -152,12 +161,7 @@ def cli() -> None:
     help="JSON Lines documents to code ('-' for standard input).",
 )
 @_output_option("Write events here instead of standard output.")
-@click.option(
-    "--date",
-    "date_text",
-    metavar="YYYY-MM-DD",
-    help="Publication date for documents that carry none.",
-)
+@_undated_option
 @click.option(
     "--format",
     "fmt",

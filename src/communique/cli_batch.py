@@ -76,12 +76,7 @@ def register(cli: click.Group) -> None:
         help="Also load the coded articles and events into this database (SQLite or "
         "postgresql://).",
     )
-    @click.option(
-        "--date",
-        "date_text",
-        metavar="YYYY-MM-DD",
-        help="Publication date for documents that carry none.",
-    )
+    @base._undated_option
     @click.option(
         "--glob",
         "glob",

@@ -83,12 +83,7 @@ def register(cli: click.Group) -> None:
         show_default=True,
         help="Processes coding in parallel, each loading the model once.",
     )
-    @click.option(
-        "--date",
-        "date_text",
-        metavar="YYYY-MM-DD",
-        help="Publication date for documents that carry none.",
-    )
+    @base._undated_option
     @click.option(
         "--glob",
         "glob",
