@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from communique.cli_store import _dates_options, _db_option
 from communique.errors import CommuniqueError
 
 DYAD_EXAMPLES = """
@@ -46,28 +47,9 @@ FORMATS = click.Choice(["table", "json"])
 EMPTY = "{url}: no events stored yet; add some with `communique ingest FILE --db {url}`"
 
 
-def _db_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--db",
-        "db_url",
-        metavar="URL|FILE",
-        help="Database: a SQLite file or a postgresql:// URL (default $COMMUNIQUE_DB, else "
-        "communique.db).",
-    )(command)
-
-
 def _format_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format", "fmt", type=FORMATS, default="table", show_default=True, help="Output format."
-    )(command)
-
-
-def _dates_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--until", metavar="YYYY-MM-DD", help="Only events on or before this date."
-    )(command)
-    return click.option(
-        "--since", metavar="YYYY-MM-DD", help="Only events on or after this date."
     )(command)
 
 

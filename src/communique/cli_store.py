@@ -69,6 +69,15 @@ def _db_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def _dates_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--until", metavar="YYYY-MM-DD", help="Only events on or before this date."
+    )(command)
+    return click.option(
+        "--since", metavar="YYYY-MM-DD", help="Only events on or after this date."
+    )(command)
+
+
 def register(cli: click.Group) -> None:
     """Add the database commands to the ``communique`` group."""
     from communique import cli as base
@@ -171,8 +180,7 @@ def register(cli: click.Group) -> None:
         metavar="SOURCE TARGET",
         help="Only events between two countries (ISO3), in this direction.",
     )
-    @click.option("--since", metavar="YYYY-MM-DD", help="Only events on or after this date.")
-    @click.option("--until", metavar="YYYY-MM-DD", help="Only events on or before this date.")
+    @_dates_options
     @click.option("--code", metavar="CAMEO", help="Only events whose CAMEO code starts so.")
     @click.option(
         "--actor", metavar="TEXT", help="Only events with an actor name or code containing this."

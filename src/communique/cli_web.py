@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from communique.cli_store import _db_option
 from communique.errors import CommuniqueError
 
 SERVE_EXAMPLES = """
@@ -31,13 +32,7 @@ def register(cli: click.Group) -> None:
     """Add ``serve`` to the ``communique`` group."""
 
     @cli.command(epilog=SERVE_EXAMPLES)
-    @click.option(
-        "--db",
-        "db_url",
-        metavar="URL|FILE",
-        help="Database: a SQLite file or a postgresql:// URL (default $COMMUNIQUE_DB, else "
-        "communique.db).",
-    )
+    @_db_option
     @click.option(
         "--host",
         metavar="ADDRESS",
