@@ -159,19 +159,13 @@ def event_row(reports: Sequence[Row], articles: Mapping[str, Row]) -> dict[str, 
     return row
 
 
-#: Columns an event copies from its first report.
-EVENT_FIELDS_FROM_FIRST = (
-    "merge_key",
-    "source_code",
-    "source_name",
-    "source_country",
-    "source_sector",
-    "source_title",
-    "target_code",
-    "target_name",
-    "target_country",
-    "target_sector",
-    "target_title",
+def actor_fields(side: str) -> tuple[str, ...]:
+    """The columns of one party (``side`` "source" or "target"), on events and reports."""
+    return tuple(f"{side}_{field}" for field in ("code", "name", "country", "sector", "title"))
+
+
+#: The CAMEO and PLOVER columns of a coded event, on events and reports.
+CODE_FIELDS = (
     "cameo_code",
     "cameo_root",
     "cameo_name",
@@ -179,6 +173,14 @@ EVENT_FIELDS_FROM_FIRST = (
     "quad_class",
     "plover_type",
     "plover_mode",
+)
+
+#: Columns an event copies from its first report.
+EVENT_FIELDS_FROM_FIRST = (
+    "merge_key",
+    *actor_fields("source"),
+    *actor_fields("target"),
+    *CODE_FIELDS,
     "date",
     "date_precision",
     "date_start",

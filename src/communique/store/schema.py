@@ -80,6 +80,27 @@ def _actor_columns(side: str) -> list[Column[object]]:
     ]
 
 
+def _classification_columns() -> list[Column[object]]:
+    """What the CAMEO code says of an event (after ``cameo_code``, and on events its family)."""
+    return [
+        Column("cameo_root", Code, nullable=False),
+        Column("cameo_name", String, nullable=False),
+        Column("goldstein", Float),
+        Column("quad_class", SmallInteger),
+        Column("plover_type", String),
+        Column("plover_mode", String),
+    ]
+
+
+def _location_columns() -> list[Column[object]]:
+    return [
+        Column("location_name", String),
+        Column("location_country", Code),
+        Column("location_lat", Float),
+        Column("location_lon", Float),
+    ]
+
+
 def _title_columns() -> list[Column[object]]:
     """The actors' offices or role phrases (``Actor.title``), added by ``0002_actor_titles``:
     null in reports stored before it."""
@@ -97,22 +118,14 @@ def _events(metadata: MetaData) -> Table:
         *_actor_columns("target"),
         Column("cameo_code", Code, nullable=False),
         Column("cameo_family", Code, nullable=False),
-        Column("cameo_root", Code, nullable=False),
-        Column("cameo_name", String, nullable=False),
-        Column("goldstein", Float),
-        Column("quad_class", SmallInteger),
-        Column("plover_type", String),
-        Column("plover_mode", String),
+        *_classification_columns(),
         Column("date", String),
         Column("date_precision", String),
         Column("date_start", Date),
         Column("date_end", Date),
         Column("modality", String, nullable=False),
         Column("negated", Boolean, nullable=False),
-        Column("location_name", String),
-        Column("location_country", Code),
-        Column("location_lat", Float),
-        Column("location_lon", Float),
+        *_location_columns(),
         Column("resolved", Boolean, nullable=False),
         Column("report_count", Integer, nullable=False),
         Column("article_count", Integer, nullable=False),
@@ -160,17 +173,9 @@ def _reports(metadata: MetaData) -> Table:
         Column("target_text", String, nullable=False),
         Column("target_resolved", Boolean, nullable=False),
         Column("cameo_code", Code, nullable=False),
-        Column("cameo_root", Code, nullable=False),
-        Column("cameo_name", String, nullable=False),
-        Column("goldstein", Float),
-        Column("quad_class", SmallInteger),
-        Column("plover_type", String),
-        Column("plover_mode", String),
+        *_classification_columns(),
         Column("plover_context", Text),  # JSON list
-        Column("location_name", String),
-        Column("location_country", Code),
-        Column("location_lat", Float),
-        Column("location_lon", Float),
+        *_location_columns(),
         Column("location_kind", String),
         Column("modality", String, nullable=False),
         Column("negated", Boolean, nullable=False),
