@@ -22,19 +22,15 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import Table, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_store  # the synthetic events of the store benchmark
 
-from communique.store import Store, schema
+from communique.store import Store
 
 DEFAULT_EVENTS = 100_000
-CHUNK = 20_000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,46 +71,22 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 # Filling
 
 
+# Each party of each report is one mention, as the store counts them when it stores reports.
+ACTOR_MENTIONS = """
+INSERT INTO actors (code, name, country, sector, mentions)
+SELECT code, name, substr(code, 1, 3), nullif(substr(code, 4), ''), count(*)
+FROM (SELECT source_code AS code, source_name AS name FROM event_reports
+      UNION ALL SELECT target_code, target_name FROM event_reports)
+GROUP BY code, name
+"""
+
+
 def fill(path: Path, count: int, *, seed: int = 20240829) -> None:
     """``count`` synthetic events (``bench_store``'s) and their actors, in a new store."""
-    tables = (schema.articles, schema.events, schema.event_reports)
-    batches: tuple[list[dict[str, Any]], ...] = ([], [], [])
-    seen: set[str] = set()
-    actors: Counter[tuple[str, str]] = Counter()
-    with Store.open(path) as store, store.engine.begin() as connection:
-        for event, report, article in bench_store._rows(count, seed):
-            if article is not None:
-                batches[0].append(article)
-            if event["id"] in seen:
-                continue
-            seen.add(event["id"])
-            batches[1].append(event)
-            batches[2].append(report)
-            for side in ("source", "target"):
-                actors[(report[f"{side}_code"], report[f"{side}_name"])] += 1
-            if len(batches[1]) >= CHUNK:
-                _flush(connection, tables, batches)
-        _flush(connection, tables, batches)
-        rows = [
-            {"code": code, "name": name, "country": code[:3], "sector": code[3:] or None,
-             "mentions": mentions}
-            for (code, name), mentions in sorted(actors.items())
-        ]
-        _flush(connection, (schema.actors,), (rows,))
-
-
-def _flush(
-    connection: Any, tables: tuple[Table, ...], batches: tuple[list[dict[str, Any]], ...]
-) -> None:
-    """Insert and clear each batch; columns the synthetic rows lack (added by later
-    migrations) are left null."""
-    for table, rows in zip(tables, batches, strict=True):
-        if rows:
-            statement = str(insert(table).compile(dialect=connection.dialect))
-            names = [column.name for column in table.columns]
-            values = [tuple(row.get(name) for name in names) for row in rows]
-            connection.exec_driver_sql(statement, values)
-            rows.clear()
+    with Store.open(path) as store:
+        bench_store._fill(store, count, seed=seed)
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql(ACTOR_MENTIONS)
 
 
 # --------------------------------------------------------------------------------------------
