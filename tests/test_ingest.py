@@ -369,3 +369,16 @@ def test_parse_date_refuses(value: object) -> None:
         parse_date(value, where="here")
     assert str(caught.value) == f"here: cannot read the date {value!r}; use YYYY-MM-DD"
     assert caught.value.where == "here"
+
+
+@pytest.mark.parametrize(("size", "parts"), [(32, 4), (7, 4), (3, 4), (1, 2), (33, 4)])
+def test_a_batch_goes_to_the_workers_in_nearly_equal_parts_in_order(size: int, parts: int) -> None:
+    from communique.ingest.run import _split
+
+    batch = [Article(text=f"Article {number}.") for number in range(size)]
+    cut = _split(batch, parts)
+    assert [article for part in cut for article in part] == batch
+    assert len(cut) <= parts
+    # Every part but the last is as long as needed to cover the batch in ``parts`` runs.
+    assert {len(part) for part in cut[:-1]} <= {-(-size // parts)}
+    assert 0 < len(cut[-1]) <= -(-size // parts)

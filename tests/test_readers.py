@@ -422,3 +422,61 @@ def test_real_reuters_dates() -> None:
     assert found[0].external_id == "reuters-60"
     years = Counter(a.published.year for a in found if a.published)
     assert years == {1987: len(found)}
+
+
+def test_page_facts_are_the_ones_trafilatura_finds() -> None:
+    """The reader skips trafilatura's author/tag/licence search but keeps its four facts."""
+    import trafilatura
+
+    from communique.ingest.pages import extract_page
+
+    folder = SHARED / "corpus" / "news-html" / "pages"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is absent: set COMMUNIQUE_SHARED to the shared test material")
+    compared = 0
+    for path in sorted(folder.glob("*.html.gz"))[:60]:
+        data = gzip.decompress(path.read_bytes())
+        full = trafilatura.bare_extraction(
+            data, with_metadata=True, include_comments=False, fast=True
+        )
+        page = extract_page(data)
+        assert (page is None) == (full is None), path.name
+        if page is None or full is None:
+            continue
+        tidy = _tidy_metadata
+        expected = (full.text, tidy(full.title), full.date, tidy(full.url), tidy(full.sitename))
+        assert (page.text, page.title, page.date, page.url, page.site) == expected, path.name
+        compared += 1
+    assert compared >= 50
+
+
+def _tidy_metadata(value: str | None) -> str | None:
+    return " ".join(value.split()) or None if value else None
+
+
+@pytest.mark.parametrize(
+    ("meta", "site"),
+    [
+        ('<meta property="og:site_name" content="porthaven ledger">', "Porthaven Ledger"),
+        ('<meta property="og:site_name" content="@porthaven">', "Porthaven"),
+        ('<meta property="og:site_name" content="ledger.example.org">', "ledger.example.org"),
+        ("", "ledger.example.org"),  # no name: the host of the page's URL
+    ],
+)
+def test_html_site_name(tmp_path: Path, meta: str, site: str) -> None:
+    page = UNDATED_PAGE.replace(
+        "<head>",
+        '<head><link rel="canonical" href="https://www.ledger.example.org/aid">' + meta,
+        1,
+    )
+    assert "canonical" in page
+    article = only_article(read(write(tmp_path / "aid.html", page)))
+    assert article.source == site and article.url == "https://www.ledger.example.org/aid"
+
+
+def test_html_entities_in_the_title_are_decoded(tmp_path: Path) -> None:
+    page = UNDATED_PAGE.replace(
+        "<head>", '<head><meta property="og:title" content="Aid &amp; relief  reach villages">', 1
+    )
+    article = only_article(read(write(tmp_path / "aid.html", page)))
+    assert article.title == "Aid & relief reach villages"

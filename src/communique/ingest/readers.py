@@ -50,7 +50,6 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
-import trafilatura
 
 from communique.errors import Errors, InputError
 from communique.ingest.dates import parse_date
@@ -65,6 +64,7 @@ from communique.ingest.documents import (
     size_text,
     split_header,
 )
+from communique.ingest.pages import extract_page
 from communique.records import Article
 
 STDIN = "-"
@@ -304,28 +304,21 @@ def _html_file(data: bytes, where: str, options: ReadOptions) -> Iterator[Item]:
         raise InputError(Errors.E001.format(where=where), where=where)
     _refuse_binary(data, where=where)
     try:
-        with warnings.catch_warnings():
-            # dateutil warns about time-zone names it does not know; the day is still right.
-            warnings.simplefilter("ignore")
-            # fast: no second opinion from the fallback extractors; on the news-html pages
-            # that is 15% quicker and extracts the text as well (docs/benchmarks.md).
-            page: Any = trafilatura.bare_extraction(
-                data, with_metadata=True, include_comments=False, fast=True
-            )
+        page = extract_page(data)
     except Exception as error:  # a page that breaks the extractor is one bad item
         detail = f"{type(error).__name__}: {error}"
         raise InputError(HTML_FAILED.format(where=where, detail=detail), where=where) from error
-    text = _tidy(page.text or "") if page is not None else ""
-    if not text:
+    text = _tidy(page.text) if page is not None else ""
+    if page is None or not text:
         raise InputError(NO_ARTICLE.format(where=where), where=where)
     check_text(text, where=where, options=options)
     published = parse_date(page.date, where=where) if page.date else options.published
     yield Article(
         text=text,
         published=published,
-        title=_clean(page.title),
-        url=_clean(page.url),
-        source=_clean(page.sitename),
+        title=page.title,
+        url=page.url,
+        source=page.site,
     )
 
 

@@ -76,14 +76,17 @@ class Ingest:
             # reads and extracts the first batch, instead of after it.
             for _ in range(workers):
                 pool.submit(_ready)
-            pending: list[Future[Result]] = []
+            pending: list[list[Future[Result]]] = []
             for batch in batches:
-                pending.append(pool.submit(_code_in_worker, batch))
+                # A batch goes out in parts, so no worker idles while another codes the
+                # last whole batch of a run; it is still stored in one transaction.
+                parts = _split(batch, 2 * workers)
+                pending.append([pool.submit(_code_in_worker, part) for part in parts])
                 # Keep a bounded queue, and store results in input order.
-                while len(pending) >= 2 * workers:
-                    self._store_result(pending.pop(0).result())
-            for future in pending:
-                self._store_result(future.result())
+                while sum(len(futures) for futures in pending) >= 4 * workers:
+                    self._store_result(_joined(pending.pop(0)))
+            for futures in pending:
+                self._store_result(_joined(futures))
 
     def _store_result(self, result: Result) -> None:
         coded, failures = result
@@ -133,6 +136,22 @@ class Ingest:
         self.tally.events += result.events_new
         self.tally.reports += result.reports_new
         self.on_progress(len(coded))
+
+
+def _split(batch: list[Article], parts: int) -> list[list[Article]]:
+    """``batch`` cut into at most ``parts`` runs of nearly equal length, in order."""
+    size = -(-len(batch) // parts)
+    return [batch[start : start + size] for start in range(0, len(batch), size)]
+
+
+def _joined(futures: list[Future[Result]]) -> Result:
+    coded: Coded = []
+    failures: list[str] = []
+    for future in futures:
+        part_coded, part_failures = future.result()
+        coded += part_coded
+        failures += part_failures
+    return coded, failures
 
 
 def _make_coder(options: dict[str, Any]) -> Any:
