@@ -191,3 +191,19 @@ def test_precedence_on_small_data() -> None:
     assert index.lookup("Georgian Bay") == Location("Georgian Bay", "CAN", 45.0, -81.0, "gulf")
     assert index.lookup("Georgian") is None  # a demonym, not a place
     assert index.lookup("Bigtown") == Location("Georgian", "USA", 2.0, 2.0, "city")
+
+
+def test_cached_index_equals_a_fresh_build(index: PlaceIndex) -> None:
+    """The default index comes from communique's cache: it must be the index a build gives."""
+    import json
+
+    from communique.events.places import _build_default_index
+
+    fresh = _build_default_index()
+    copied = PlaceIndex.from_json(json.loads(json.dumps(fresh.to_json())))
+    for candidate in (index, copied):
+        assert len(candidate) == len(fresh)
+        assert candidate._places == fresh._places
+        assert candidate._claimants == fresh._claimants
+    assert copied.countries_of("South China Sea") == fresh.countries_of("South China Sea")
+    assert len(fresh.countries_of("South China Sea")) > 1
