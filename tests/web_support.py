@@ -6,12 +6,18 @@ Import the fixtures a test module needs (``from tests.web_support import web_db 
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from communique.coder import Coder
@@ -86,3 +92,43 @@ def first_event(client: TestClient, **filters: str) -> dict[str, Any]:
     events: list[dict[str, Any]] = answer.json()["events"]
     assert events, f"no event for {filters}"
     return events[0]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[int]:
+    """The app under a real uvicorn, in a thread, on a free loopback port (yielded)."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+def raw_get(port: int, target: str) -> tuple[int, bytes]:
+    """``GET target`` sent byte for byte (no client normalises ``..`` or decodes ``%``):
+    the status and the whole answer, headers and body."""
+    request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as connection:
+        connection.sendall(request.encode("latin-1"))
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line = answer.split(b"\r\n", 1)[0].split()
+    return int(status_line[1]), answer

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from communique.cli_store import _dates_options, _db_option
+from communique.cli_store import _dates_options, _db_option, _open_to_read
 from communique.errors import CommuniqueError
 
 DYAD_EXAMPLES = """
@@ -54,10 +54,9 @@ def _format_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _open(db_url: str | None) -> Any:
-    """The store at ``db_url``; ClickException when it is missing or holds no events."""
-    from communique.store import Store
-
-    store = Store.open(db_url, create=False)
+    """The store at ``db_url``, read-only if it cannot be written (as ``communique events``
+    opens it); ClickException when it is missing or holds no events."""
+    store = _open_to_read(db_url)
     if store.counts()["events"] == 0:
         store.close()
         raise click.ClickException(EMPTY.format(url=store.display_url))
@@ -147,8 +146,7 @@ def register(cli: click.Group) -> None:
         type=click.IntRange(min=1),
         default=365,
         show_default=True,
-        help="A last contact more than this many days after the one before is 'first "
-        "since'.",
+        help="A last contact more than this many days after the one before is 'first since'.",
     )
     @_format_option
     def channels(

@@ -73,9 +73,9 @@ def _dates_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = click.option(
         "--until", metavar="YYYY-MM-DD", help="Only events on or before this date."
     )(command)
-    return click.option(
-        "--since", metavar="YYYY-MM-DD", help="Only events on or after this date."
-    )(command)
+    return click.option("--since", metavar="YYYY-MM-DD", help="Only events on or after this date.")(
+        command
+    )
 
 
 def register(cli: click.Group) -> None:
@@ -284,15 +284,11 @@ def register(cli: click.Group) -> None:
         sys.exit(0 if report.clean else 1)
 
 
-def _open_to_read(db_url: str | None) -> Any:
-    """Open a database to query it: migrated if need be, as any command does, but a database
-    that cannot be written (a read-only file or folder) is still read, as it is."""
-    from communique.store import ReadOnlyStoreError, Store
+def _open_to_read(db_url: str | None, *, create: bool = False) -> Any:
+    """The database of a command that only reads (see ``Store.open_to_read``)."""
+    from communique.store import Store
 
-    try:
-        return Store.open(db_url, create=False)
-    except ReadOnlyStoreError:
-        return Store.open(db_url, create=False, read_only=True)
+    return Store.open_to_read(db_url, create=create)
 
 
 def _ingest_summary(result: Any, store: Any) -> None:

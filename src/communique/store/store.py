@@ -98,6 +98,18 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def open_to_read(
+        cls, url: str | os.PathLike[str] | None = None, *, create: bool = False
+    ) -> Store:
+        """Open a database to query it: migrated if need be, as :meth:`open` does, but one
+        that cannot be written (a read-only file or folder) is still opened, read-only, as it
+        is. ``create``: make a missing database (a server that also takes writes does)."""
+        try:
+            return cls.open(url, create=create)
+        except ReadOnlyStoreError:
+            return cls.open(url, create=False, read_only=True)
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -32,7 +32,15 @@ def store(request: Request) -> Store:
     return opened
 
 
+def writable_store(request: Request) -> Store:
+    """The store for a write; a database that cannot be written answers 503
+    ``database_read_only`` before anything is coded."""
+    opened: Store = request.app.state.stores.writable()
+    return opened
+
+
 StoreDep = Annotated[Store, Depends(store)]
+WritableStoreDep = Annotated[Store, Depends(writable_store)]
 
 
 def filters(
@@ -83,8 +91,9 @@ def events(
     return result
 
 
-@router.get("/events/{event_id}", responses={404: {"description": "No such event."},
-                                            **ERROR_RESPONSES})
+@router.get(
+    "/events/{event_id}", responses={404: {"description": "No such event."}, **ERROR_RESPONSES}
+)
 def event(event_id: params.EventId, opened: StoreDep) -> dict[str, Any]:
     """One merged event and every report of it (sentence, trigger offsets, article)."""
     return views.event_detail(opened, event_id)
@@ -137,7 +146,10 @@ def channels(
     """Channels of contact between two countries: last contact per level, the one before,
     the gap, "first since", and planned contacts."""
     result = analysis.channels(
-        opened, params.country(a), params.country(b), as_of=params.day(as_of, "as_of"),
+        opened,
+        params.country(a),
+        params.country(b),
+        as_of=params.day(as_of, "as_of"),
         gap_days=gap_days,
     )
     return views.result_dict(result)
@@ -155,8 +167,12 @@ def network(
     """The actor network: actor codes joined by weighted edges (events, mean Goldstein)."""
     first, last = params.date_range(since, until)
     result = analysis.actor_network(
-        opened, country=country.upper() if country else None, since=first, until=last,
-        min_weight=min_weight, limit=limit,
+        opened,
+        country=country.upper() if country else None,
+        since=first,
+        until=last,
+        min_weight=min_weight,
+        limit=limit,
     )
     return views.result_dict(result)
 
@@ -172,21 +188,27 @@ def actors(
     """The actors with the most events."""
     first, last = params.date_range(since, until)
     result = analysis.top_actors(
-        opened, country=country.upper() if country else None, since=first, until=last,
+        opened,
+        country=country.upper() if country else None,
+        since=first,
+        until=last,
         limit=limit,
     )
     return views.result_dict(result)
 
 
-@router.get("/actors/{actor_code}", responses={404: {"description": "No such actor."},
-                                               **ERROR_RESPONSES})
+@router.get(
+    "/actors/{actor_code}", responses={404: {"description": "No such actor."}, **ERROR_RESPONSES}
+)
 def actor(actor_code: params.ActorCode, opened: StoreDep, paging: PageDep) -> dict[str, Any]:
     """An actor code: its names, how often it acts and is acted upon, its latest events."""
     return views.actor_view(opened, actor_code.upper(), paging)
 
 
-@router.get("/articles/{article_id}", responses={404: {"description": "No such article."},
-                                                 **ERROR_RESPONSES})
+@router.get(
+    "/articles/{article_id}",
+    responses={404: {"description": "No such article."}, **ERROR_RESPONSES},
+)
 def article(
     article_id: params.ArticleId, opened: StoreDep, event: params.HighlightEvent = None
 ) -> dict[str, Any]:
@@ -201,8 +223,9 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    date: str | None = Field(default=None, pattern=params.DATE_PATTERN,
-                             description="Publication date, YYYY-MM-DD.")
+    date: str | None = Field(
+        default=None, pattern=params.DATE_PATTERN, description="Publication date, YYYY-MM-DD."
+    )
     title: str | None = Field(default=None, max_length=1_000)
     url: str | None = Field(default=None, max_length=2_000)
     source: str | None = Field(default=None, max_length=200)
@@ -226,8 +249,11 @@ class IngestOut(BaseModel):
 def require_key(request: Request, key: Annotated[str | None, Depends(API_KEY)]) -> None:
     hashes = request.app.state.key_hashes
     if not hashes:
-        raise ApiError(403, "writes are disabled: the server has no API key (set "
-                            "COMMUNIQUE_API_KEY or start it with --api-key-file)")
+        raise ApiError(
+            403,
+            "writes are disabled: the server has no API key (set "
+            "COMMUNIQUE_API_KEY or start it with --api-key-file)",
+        )
     if not key:
         raise ApiError(401, "this request writes: send your API key in the X-API-Key header")
     if not key_matches(key, hashes):
@@ -237,10 +263,15 @@ def require_key(request: Request, key: Annotated[str | None, Depends(API_KEY)]) 
 @router.post(
     "/articles",
     dependencies=[Depends(require_key)],
-    responses={401: {"description": "No API key."}, 403: {"description": "Wrong API key."},
-               **ERROR_RESPONSES},
+    responses={
+        401: {"description": "No API key."},
+        403: {"description": "Wrong API key."},
+        429: {"description": "Too many writes from this key (or address); see Retry-After."},
+        **ERROR_RESPONSES,
+        503: {"description": "The database cannot be reached, or cannot be written."},
+    },
 )
-def post_articles(body: ArticlesIn, opened: StoreDep) -> IngestOut:
+def post_articles(body: ArticlesIn, opened: WritableStoreDep) -> IngestOut:
     """Code articles and store their events, as `communique ingest` does (needs `X-API-Key`).
     An article already stored is counted in ``already_present``, not coded again."""
     records = [item.model_dump(exclude_none=True) for item in body.articles]

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from communique.analysis import AnalysisError
-from communique.store import StoreError
+from communique.store import ReadOnlyStoreError, StoreError
 
 log = logging.getLogger("communique.web")
 
@@ -25,6 +25,7 @@ _STATUS_CODES = {
     405: "method_not_allowed",
     413: "too_large",
     422: "invalid_parameter",
+    429: "rate_limited",
     500: "internal_error",
     503: "database_unavailable",
 }
@@ -49,6 +50,7 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(ReadOnlyStoreError, _read_only_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(AnalysisError, _analysis_error)
 
@@ -79,6 +81,13 @@ async def _store_error(request: Request, error: Exception) -> Response:
     # The store names the database and the cause; the password of a URL is already masked.
     log.warning("database error on %s: %s", request.url.path, error)
     return respond(request, ApiError(503, f"the database cannot be used: {error}"))
+
+
+async def _read_only_error(request: Request, error: Exception) -> Response:
+    # Reads go on (the store was opened read-only); only a write lands here.
+    log.warning("write refused on %s: %s", request.url.path, error)
+    message = f"this server can read its database but not write to it: {error}"
+    return respond(request, ApiError(503, message, code="database_read_only"))
 
 
 async def _analysis_error(request: Request, error: Exception) -> Response:

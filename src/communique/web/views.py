@@ -82,16 +82,22 @@ def _highlight(store: Store, article: dict[str, Any], event_id: str) -> Highligh
         report = queries.report_of(store, event_id)
         reports = [report] if report is not None and report.article_id == article["id"] else []
     if not reports:
-        raise ApiError(404, f"event {event_id!r} is not reported in article {article['id']!r}; "
-                            "see the article's events for the ids it reports")
+        raise ApiError(
+            404,
+            f"event {event_id!r} is not reported in article {article['id']!r}; "
+            "see the article's events for the ids it reports",
+        )
     return locate(article["text"], reports[0], event_id=event_id)
 
 
 def actor_view(store: Store, code: str, page: Page) -> dict[str, Any]:
     found = queries.actor(store, code)
     if found is None:
-        raise ApiError(404, f"no actor with code {code!r} in this database; codes are "
-                            "country + sector, like USAGOV (see /api/actors)")
+        raise ApiError(
+            404,
+            f"no actor with code {code!r} in this database; codes are "
+            "country + sector, like USAGOV (see /api/actors)",
+        )
     rows, total = queries.actor_events(store, code, limit=page.limit, offset=page.offset)
     return {"actor": found, **page.to_dict(total), "events": rows}
 
@@ -104,6 +110,7 @@ def health(store: Store) -> dict[str, Any]:
         "version": __version__,
         "database": store.display_url,
         "dialect": store.dialect,
+        "read_only": store.read_only,
         "schema_version": queries.schema_version(store),
         "counts": store.counts(),
     }
@@ -134,13 +141,11 @@ def ingest(store: Store, records: list[dict[str, Any]]) -> dict[str, Any]:
     items: list[Any] = []
     for number, record in enumerate(records):
         try:
-            items.append(record_article(record, where=f"articles[{number}]",
-                                        options=ReadOptions()))
+            items.append(record_article(record, where=f"articles[{number}]", options=ReadOptions()))
         except InputError as error:
             items.append(error)
     # The tally lists what could not be coded; nothing to report on the way.
-    run = Ingest(store, IngestOptions(), on_skip=lambda error: None,
-                 on_progress=lambda done: None)
+    run = Ingest(store, IngestOptions(), on_skip=lambda error: None, on_progress=lambda done: None)
     with _INGESTING:
         tally = run.run(items)
     return {
