@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from communique.coder import Coder
@@ -64,3 +66,27 @@ def test_coordinated_appositions_are_each_a_target(coder: Coder) -> None:
     events = coder.code(text, published="2021-03-19")
     assert {e.target.name for e in events} == {"Yang Jiechi", "Wang Yi"}
     assert {e.date for e in events} == {"2021-03-18"}
+
+
+def test_known_names_are_split_as_the_tokenizer_splits_them(
+    coder: Coder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The names' words come from communique's cache: they must be the tokenizer's own."""
+    from communique.actors.component import phrase_words
+
+    monkeypatch.setenv("COMMUNIQUE_CACHE", str(tmp_path))
+    texts = ["U.S. Navy", "Xi Jinping", "Democratic People's Republic of Korea", "al-Shabaab"]
+    expected = [[token.lower_ for token in coder.nlp.make_doc(text)] for text in texts]
+    assert phrase_words(coder.nlp, texts) == expected  # built
+    assert phrase_words(coder.nlp, texts) == expected  # read back
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Japan criticized the United States", "The United States criticized Japan"],
+)
+def test_a_name_is_found_at_either_end_of_a_text(coder: Coder, text: str) -> None:
+    doc = coder.nlp(text)
+    found = {mention.text for mention in doc._.actor_mentions}
+    assert {"Japan", "United States"} <= found, found

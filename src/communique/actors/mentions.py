@@ -8,10 +8,9 @@ in full links to the knowledge base only when exactly one known person carries i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
@@ -52,25 +51,45 @@ class MentionFinder:
     def __init__(self, kb: KnowledgeBase, vocab: Vocab) -> None:
         self.kb = kb
         self.vocab = vocab
-        # Matching on lower case finds headlines in capitals ("TEHRAN"); a match must still
-        # be spelled as the entry is or be all capitals, so "us" is never "US".
-        self.matcher = PhraseMatcher(vocab, attr="LOWER")
+        # Names are matched on lower case, which finds headlines in capitals ("TEHRAN"); a
+        # match must still be spelled as the entry is or be all capitals, so "us" is never
+        # "US". A name is its words in lower case → the keys of the surfaces spelled so.
+        self._phrases: dict[tuple[str, ...], list[int]] = {}
+        # First word of a name → the lengths of the names that start with it.
+        self._lengths: dict[str, list[int]] = {}
         self._surface_by_key: dict[int, Surface] = {}
         self._texts_by_key: dict[int, set[str]] = {}
 
-    def add_patterns(self, make_doc: Callable[[str], Doc]) -> None:
-        for number, (text, surface) in enumerate(self.kb.surfaces.items()):
-            key = f"surface{number}"
-            pattern = make_doc(text)
-            self.matcher.add(key, [pattern])
-            self._surface_by_key[self.vocab.strings[key]] = surface
-            self._texts_by_key[self.vocab.strings[key]] = {pattern.text}
+    def add_patterns(self, phrase_words: Sequence[Sequence[str]]) -> None:
+        """Index the knowledge base's surfaces; ``phrase_words`` holds each surface's words
+        in lower case, as the pipeline's tokenizer splits it, in ``kb.surfaces`` order."""
+        surfaces = self.kb.surfaces.items()
+        for number, ((text, surface), words) in enumerate(zip(surfaces, phrase_words, strict=True)):
+            if not words:
+                continue
+            key = self.vocab.strings.add(f"surface{number}")
+            self._surface_by_key[key] = surface
+            self._texts_by_key[key] = {text}
+            phrase = tuple(words)
+            self._phrases.setdefault(phrase, []).append(key)
+            lengths = self._lengths.setdefault(phrase[0], [])
+            if len(phrase) not in lengths:
+                lengths.append(len(phrase))
+
+    def _name_matches(self, words: list[str]) -> Iterator[tuple[int, int, int]]:
+        """(surface key, start, end) of every known name among ``words`` (lower case)."""
+        for start, word in enumerate(words):
+            for length in self._lengths.get(word, ()):
+                if start + length > len(words):
+                    continue
+                for key in self._phrases.get(tuple(words[start : start + length]), ()):
+                    yield key, start, start + length
 
     def find(self, doc: Doc) -> list[Mention]:
         # Iterating a Doc builds new Token objects each time: build them once per document.
         tokens = list(doc)
         mentions = _coded_mentions(doc, self.kb.user_actors, taken=set(), tokens=tokens)
-        mentions += self._known_mentions(doc, taken=_tokens_of(mentions))
+        mentions += self._known_mentions(doc, tokens, taken=_tokens_of(mentions))
         bundled = _coded_mentions(
             doc, self.kb.bundled_actors, taken=_tokens_of(mentions), tokens=tokens
         )
@@ -84,10 +103,10 @@ class MentionFinder:
         mentions.sort(key=lambda mention: mention.start)
         return mentions
 
-    def _known_mentions(self, doc: Doc, taken: set[int]) -> list[Mention]:
+    def _known_mentions(self, doc: Doc, tokens: list[Token], taken: set[int]) -> list[Mention]:
         spans = [
             Span(doc, start, end, label=key)
-            for key, start, end in self.matcher(doc)
+            for key, start, end in self._name_matches([token.lower_ for token in tokens])
             if not _inside_opaque_entity(doc, start, end)
             and taken.isdisjoint(range(start, end))
             and self._spelled_as_entry(doc[start:end], key)
