@@ -26,6 +26,13 @@ DEFAULT_FILE = "communique.db"
 ENV_VAR = "COMMUNIQUE_DB"
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
+# Connections a store may hold at once. ``communique serve`` answers each request in one of
+# anyio's worker threads (40 by default), each using one connection at a time: with fewer
+# connections than threads, requests queue for one and, after SQLAlchemy's pool timeout (30 s),
+# fail with an internal error although the database is only busy. A SQLite file has no limit
+# (a connection is a file handle; WAL readers do not wait for each other); a server has 40.
+POOL_SIZE = 5
+SERVER_POOL_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,11 @@ def sqlite_engine(path: Path | None, *, read_only: bool) -> Engine:
             )
 
         engine = create_engine(
-            URL.create("sqlite", database=location), creator=connect, poolclass=QueuePool
+            URL.create("sqlite", database=location),
+            creator=connect,
+            poolclass=QueuePool,
+            pool_size=POOL_SIZE,
+            max_overflow=-1,
         )
     _sqlite_transactions(engine, wal=path is not None and not read_only)
     return engine
@@ -145,6 +156,8 @@ def server_engine(url: URL) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=SERVER_POOL_MAX - POOL_SIZE,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "communique"},
     )
 
