@@ -480,3 +480,18 @@ def test_html_entities_in_the_title_are_decoded(tmp_path: Path) -> None:
     )
     article = only_article(read(write(tmp_path / "aid.html", page)))
     assert article.title == "Aid & relief reach villages"
+
+
+def test_a_date_only_dateparser_reads_is_found_in_english(tmp_path: Path) -> None:
+    """htmldate passes expressions its patterns cannot read to dateparser; communique gives
+    it an English-only parser (seconds faster to start than one for every language)."""
+    import htmldate.extractors
+
+    from communique.ingest.pages import english_date_parser
+
+    assert htmldate.extractors.get_external_parser() is english_date_parser()
+    page = UNDATED_PAGE.replace(
+        "<article>", "<article><div class='byline'>Tuesday, Aug. 17, 2010</div>", 1
+    )
+    article = only_article(read(write(tmp_path / "aid.html", page)))
+    assert article.published == date(2010, 8, 17)

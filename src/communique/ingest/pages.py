@@ -13,10 +13,13 @@ import contextlib
 import html
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import htmldate.extractors
 import trafilatura
+from dateparser import DateDataParser
 from htmldate import find_date
 from trafilatura.metadata import (
     examine_meta,
@@ -27,6 +30,31 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
+
+
+@lru_cache(maxsize=1)
+def english_date_parser() -> DateDataParser:
+    """The parser htmldate hands the date expressions its own patterns cannot read.
+
+    htmldate builds it for every language dateparser knows, and compiling their patterns
+    takes seconds the first time a page needs it; communique codes English text, so the
+    parser knows English alone. Otherwise the settings are htmldate's (strict, absolute
+    dates, the past preferred). On the news-html pages: the same 200 dates."""
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            "NORMALIZE": True,
+            "PARSERS": ["custom-formats", "absolute-time"],
+            "PREFER_DATES_FROM": "past",
+            "PREFER_LOCALE_DATE_ORDER": True,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "STRICT_PARSING": True,
+        },
+    )
+
+
+# htmldate has no option for it: its module-level factory is replaced (looked up at each call).
+htmldate.extractors.get_external_parser = english_date_parser
 
 
 @dataclass(frozen=True)
