@@ -181,10 +181,11 @@ class Server:
 @contextmanager
 def serving(db: Path, log: Path, *, key_file: Path | None = None) -> Iterator[Server]:
     """``communique serve`` over ``db`` on a free loopback port, ready (it answered
-    /api/health, which also creates the database), until the block ends."""
+    /api/health, which also creates the database), until the block ends. Summaries are not
+    kept, so the readers see the ingest's writes as they land."""
     port = _free_port()
     command = [str(COMMUNIQUE), "serve", "--db", str(db), "--host", "127.0.0.1",
-               "--port", str(port)]
+               "--port", str(port), "--cache-seconds", "0"]
     if key_file is not None:
         command += ["--api-key-file", str(key_file)]
     with log.open("wb") as output:

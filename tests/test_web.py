@@ -369,7 +369,9 @@ def test_serve_runs_the_app_with_uvicorn(web_db: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         _, errors = server.communicate(timeout=20)
-    assert f"at http://127.0.0.1:{port}/ (writes disabled (no API key))" in errors
+    assert f"at http://127.0.0.1:{port}/ (writes disabled (no API key)); summaries kept 30 s" in (
+        errors
+    )
 
 
 def test_serve_refuses_a_weak_key_file(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from communique.errors import CommuniqueError
 # every command.
 DEFAULT_WRITE_RATE = "30/minute"
 DEFAULT_BURST = 10
+# communique.web.cache.DEFAULT_SECONDS, likewise.
+DEFAULT_CACHE_SECONDS = 30
 
 SERVE_EXAMPLES = """
 \b
@@ -27,13 +29,16 @@ Examples:
   COMMUNIQUE_API_KEY=... communique serve  # also accept POST /api/articles
   communique serve --api-key-file keys.txt --host 0.0.0.0
   communique serve --write-rate 120/hour --write-burst 5
+  communique serve --cache-seconds 0       # every summary computed afresh
 
 \b
 The dashboard is at http://HOST:PORT/, the API under /api, its schema at
 /openapi.json and /docs. Writes need a key in the X-API-Key header; each
 key (or client address, without a valid key) may make --write-rate of
 them, --write-burst at once. A database file that cannot be written is
-served read-only.
+served read-only. Summaries (counts, rankings, timelines, totals) are kept
+for --cache-seconds: what another process writes to the database shows
+within that time; a write through the API shows at once.
 """
 
 
@@ -72,6 +77,15 @@ def register(cli: click.Group) -> None:
         help=f"Writes allowed at once before the rate applies (default {DEFAULT_BURST}, or "
         "the rate's N if smaller).",
     )
+    @click.option(
+        "--cache-seconds",
+        type=click.IntRange(min=0),
+        metavar="N",
+        default=DEFAULT_CACHE_SECONDS,
+        show_default=True,
+        help="Answer summaries (counts, rankings, timelines) from memory for N seconds; "
+        "0: compute every one every time.",
+    )
     def serve(
         db_url: str | None,
         host: str,
@@ -79,6 +93,7 @@ def register(cli: click.Group) -> None:
         api_key_file: Path | None,
         write_rate: str,
         write_burst: int | None,
+        cache_seconds: int,
     ) -> None:
         """Serve the REST API and the web dashboard."""
         import uvicorn
@@ -100,6 +115,7 @@ def register(cli: click.Group) -> None:
             db_url or os.environ.get(ENV_VAR) or DEFAULT_FILE,
             api_key_hashes=hashes,
             write_rate=rate,
+            summary_seconds=cache_seconds,
         )
         if not hashes:
             writes = "disabled (no API key)"
@@ -109,9 +125,10 @@ def register(cli: click.Group) -> None:
                 if rate
                 else "enabled, no rate limit"
             )
+        cached = f"summaries kept {cache_seconds} s" if cache_seconds else "summaries not cached"
         click.echo(
             f"communique: serving {target.display} at http://{host}:{port}/ "
-            f"(writes {writes}); Ctrl+C to stop",
+            f"(writes {writes}); {cached}; Ctrl+C to stop",
             err=True,
         )
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,16 +1,21 @@
-"""The REST API: JSON under /api, described at /openapi.json (and /docs)."""
+"""The REST API: JSON under /api, described at /openapi.json (and /docs).
+
+Summaries (counts, rankings, totals, timelines, channels, the network, an actor's counts)
+come through the app's summary cache (``communique.web.cache``); an answer made with one says
+its age in ``X-Summary-Age``. A post that stores articles clears the cache."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 
 from communique import analysis
 from communique.store import Filters, Store
 from communique.web import params, views
+from communique.web.cache import Summaries, SummaryCache
 from communique.web.errors import ApiError
 from communique.web.keys import key_matches
 
@@ -39,8 +44,14 @@ def writable_store(request: Request) -> Store:
     return opened
 
 
+def summaries(request: Request) -> Summaries:
+    """The app's summary cache, for one request (which notes the age of what it used)."""
+    return Summaries(request.app.state.summaries)
+
+
 StoreDep = Annotated[Store, Depends(store)]
 WritableStoreDep = Annotated[Store, Depends(writable_store)]
+SummariesDep = Annotated[Summaries, Depends(summaries)]
 
 
 def filters(
@@ -69,9 +80,11 @@ PageDep = Annotated[views.Page, Depends(page)]
 
 
 @router.get("/health", responses=ERROR_RESPONSES)
-def health(opened: StoreDep) -> dict[str, Any]:
+def health(opened: StoreDep, cached: SummariesDep, response: Response) -> dict[str, Any]:
     """Whether the database answers: its schema version and how much it holds."""
-    return views.health(opened)
+    result = views.health(opened, cached)
+    cached.mark(response)
+    return result
 
 
 @router.get("/events", responses=ERROR_RESPONSES)
@@ -80,10 +93,13 @@ def events(
     opened: StoreDep,
     chosen: FiltersDep,
     paging: PageDep,
+    cached: SummariesDep,
+    response: Response,
     order: Annotated[Literal["newest", "oldest"], Query()] = "newest",
 ) -> dict[str, Any]:
     """Merged events, filtered, a page at a time; ``next`` is the URL of the next page."""
-    result = views.events_page(opened, chosen, paging, order=order)
+    result = views.events_page(opened, chosen, paging, order=order, summaries=cached)
+    cached.mark(response)
     following = result["next_offset"]
     result["next"] = (
         str(request.url.include_query_params(offset=following)) if following is not None else None
@@ -102,13 +118,16 @@ def event(event_id: params.EventId, opened: StoreDep) -> dict[str, Any]:
 @router.get("/dyads", responses=ERROR_RESPONSES)
 def dyads(
     opened: StoreDep,
+    cached: SummariesDep,
+    response: Response,
     since: params.Since = None,
     until: params.Until = None,
     limit: Annotated[int, Query(ge=1, le=params.MAX_LIMIT)] = 20,
 ) -> Any:
     """The country pairs with the most events."""
     first, last = params.date_range(since, until)
-    result = analysis.top_pairs(opened, since=first, until=last, limit=limit)
+    result = cached.get(analysis.top_pairs, opened, since=first, until=last, limit=limit)
+    cached.mark(response)
     return views.result_dict(result)
 
 
@@ -117,15 +136,24 @@ def timeline(
     a: params.CountryA,
     b: params.CountryB,
     opened: StoreDep,
+    cached: SummariesDep,
+    response: Response,
     by: Annotated[Literal["month", "week"], Query()] = "month",
     since: params.Since = None,
     until: params.Until = None,
 ) -> Any:
     """Events between two countries per month or week, in each direction, with Goldstein."""
     first, last = params.date_range(since, until)
-    result = analysis.dyad_timeline(
-        opened, params.country(a), params.country(b), by=by, since=first, until=last
+    result = cached.get(
+        analysis.dyad_timeline,
+        opened,
+        params.country(a),
+        params.country(b),
+        by=by,
+        since=first,
+        until=last,
     )
+    cached.mark(response)
     return views.result_dict(result)
 
 
@@ -134,6 +162,8 @@ def channels(
     a: params.CountryA,
     b: params.CountryB,
     opened: StoreDep,
+    cached: SummariesDep,
+    response: Response,
     as_of: Annotated[
         str | None,
         Query(pattern=params.DATE_PATTERN, description="Contacts up to this day (YYYY-MM-DD)."),
@@ -145,19 +175,23 @@ def channels(
 ) -> Any:
     """Channels of contact between two countries: last contact per level, the one before,
     the gap, "first since", and planned contacts."""
-    result = analysis.channels(
+    result = cached.get(
+        analysis.channels,
         opened,
         params.country(a),
         params.country(b),
         as_of=params.day(as_of, "as_of"),
         gap_days=gap_days,
     )
+    cached.mark(response)
     return views.result_dict(result)
 
 
 @router.get("/network", responses=ERROR_RESPONSES)
 def network(
     opened: StoreDep,
+    cached: SummariesDep,
+    response: Response,
     country: params.Country = None,
     since: params.Since = None,
     until: params.Until = None,
@@ -166,7 +200,8 @@ def network(
 ) -> Any:
     """The actor network: actor codes joined by weighted edges (events, mean Goldstein)."""
     first, last = params.date_range(since, until)
-    result = analysis.actor_network(
+    result = cached.get(
+        analysis.actor_network,
         opened,
         country=country.upper() if country else None,
         since=first,
@@ -174,12 +209,15 @@ def network(
         min_weight=min_weight,
         limit=limit,
     )
+    cached.mark(response)
     return views.result_dict(result)
 
 
 @router.get("/actors", responses=ERROR_RESPONSES)
 def actors(
     opened: StoreDep,
+    cached: SummariesDep,
+    response: Response,
     country: params.Country = None,
     since: params.Since = None,
     until: params.Until = None,
@@ -187,22 +225,32 @@ def actors(
 ) -> Any:
     """The actors with the most events."""
     first, last = params.date_range(since, until)
-    result = analysis.top_actors(
+    result = cached.get(
+        analysis.top_actors,
         opened,
         country=country.upper() if country else None,
         since=first,
         until=last,
         limit=limit,
     )
+    cached.mark(response)
     return views.result_dict(result)
 
 
 @router.get(
     "/actors/{actor_code}", responses={404: {"description": "No such actor."}, **ERROR_RESPONSES}
 )
-def actor(actor_code: params.ActorCode, opened: StoreDep, paging: PageDep) -> dict[str, Any]:
+def actor(
+    actor_code: params.ActorCode,
+    opened: StoreDep,
+    paging: PageDep,
+    cached: SummariesDep,
+    response: Response,
+) -> dict[str, Any]:
     """An actor code: its names, how often it acts and is acted upon, its latest events."""
-    return views.actor_view(opened, actor_code.upper(), paging)
+    result = views.actor_view(opened, actor_code.upper(), paging, cached)
+    cached.mark(response)
+    return result
 
 
 @router.get(
@@ -271,8 +319,17 @@ def require_key(request: Request, key: Annotated[str | None, Depends(API_KEY)]) 
         503: {"description": "The database cannot be reached, or cannot be written."},
     },
 )
-def post_articles(body: ArticlesIn, opened: WritableStoreDep) -> IngestOut:
+def post_articles(request: Request, body: ArticlesIn, opened: WritableStoreDep) -> IngestOut:
     """Code articles and store their events, as `communique ingest` does (needs `X-API-Key`).
     An article already stored is counted in ``already_present``, not coded again."""
     records = [item.model_dump(exclude_none=True) for item in body.articles]
-    return IngestOut(**views.ingest(opened, records))
+    cache: SummaryCache = request.app.state.summaries
+    try:
+        tally = views.ingest(opened, records)
+    except BaseException:
+        cache.clear()  # a batch may have been stored before the failure
+        raise
+    if tally["new"]:
+        # Before the answer: whoever reads after it sees what was stored.
+        cache.clear()
+    return IngestOut(**tally)

@@ -10,6 +10,9 @@ swagger-ui-bundle package, served under /static/swagger.
 Writes (any /api request but GET, HEAD and OPTIONS) are limited per API key, or per client
 address without a valid key (``write_rate``; ``communique.web.limits``). A database file
 that cannot be written is still read; a write to it is refused with a JSON error.
+
+Summaries computed over many rows (counts, rankings, timelines, totals) are kept for
+``summary_seconds`` (``communique.web.cache``); a write through the API clears them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from fastapi.staticfiles import StaticFiles
 
 from communique import __version__
 from communique.store import Store
+from communique.web.cache import DEFAULT_ENTRIES, DEFAULT_SECONDS, SummaryCache
 from communique.web.errors import ApiError, install_handlers, respond
 from communique.web.keys import hash_key, key_matches, load_key_hashes
 from communique.web.limits import DEFAULT_WRITE_RATE, RateLimiter, WriteRate, retry_after
@@ -98,6 +102,8 @@ def create_app(
     api_key_hashes: Iterable[str] | None = None,
     write_rate: WriteRate | str | None = DEFAULT_WRITE_RATE,
     clock: Callable[[], float] = time.monotonic,
+    summary_seconds: float = DEFAULT_SECONDS,
+    summary_entries: int = DEFAULT_ENTRIES,
 ) -> FastAPI:
     """The API and dashboard over the database at ``db_url`` (a SQLite file or a
     ``postgresql://`` URL, as ``Store.open`` takes).
@@ -107,7 +113,13 @@ def create_app(
 
     ``write_rate``: how many writes each API key (or, without a valid key, each client
     address) may make: a ``WriteRate``, a text such as ``"30/minute"`` (bursts of up to 10),
-    or None for no limit. ``clock``: the limiter's time in seconds (monotonic).
+    or None for no limit.
+
+    ``summary_seconds``: how long a summary (the store's counts, rankings, a total, a
+    timeline, channels, the network, an actor's counts) is answered from memory before it
+    is computed again; 0 computes every one every time. At most ``summary_entries`` are
+    kept. ``clock``: the time of the write limiter and of the summary cache, in seconds
+    (monotonic).
     """
     from communique.web import api, pages
 
@@ -130,6 +142,7 @@ def create_app(
     app.state.stores = StoreHolder(db_url)
     app.state.key_hashes = hashes
     app.state.write_limiter = RateLimiter(rate, clock=clock) if rate is not None else None
+    app.state.summaries = SummaryCache(summary_seconds, max_entries=summary_entries, clock=clock)
     install_handlers(app)
     app.middleware("http")(_guard)
     _add_docs_page(app)

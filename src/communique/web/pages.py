@@ -1,6 +1,7 @@
 """The dashboard: server-rendered pages (Jinja2, autoescaped) over the same views as the API.
 
 Filters and pages live in the query string, so every view can be bookmarked and shared.
+Summaries come through the app's summary cache, as in the API (``X-Summary-Age``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from communique import analysis
 from communique.analysis import DyadTimeline
 from communique.web import chart, params, views
-from communique.web.api import FiltersDep, StoreDep
+from communique.web.api import FiltersDep, StoreDep, SummariesDep
 from communique.web.app import HERE
 from communique.web.errors import ApiError
 
@@ -54,9 +55,10 @@ def error_page(request: Request, error: ApiError) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, opened: StoreDep) -> HTMLResponse:
-    pairs = views.result_dict(analysis.top_pairs(opened, limit=20))
-    return render(request, "home.html", health=views.health(opened), pairs=pairs)
+def home(request: Request, opened: StoreDep, cached: SummariesDep) -> HTMLResponse:
+    pairs = views.result_dict(cached.get(analysis.top_pairs, opened, limit=20))
+    health = views.health(opened, cached)
+    return cached.mark(render(request, "home.html", health=health, pairs=pairs))
 
 
 @router.get("/pair")
@@ -74,30 +76,39 @@ def pair(
     a: params.CountryA,
     b: params.CountryB,
     opened: StoreDep,
+    cached: SummariesDep,
     by: Annotated[Literal["month", "week"], Query()] = "month",
     since: params.Since = None,
     until: params.Until = None,
 ) -> HTMLResponse:
     first, last = params.date_range(since, until)
     a, b = params.country(a), params.country(b)
-    timeline = analysis.dyad_timeline(opened, a, b, by=by, since=first, until=last)
+    timeline = cached.get(analysis.dyad_timeline, opened, a, b, by=by, since=first, until=last)
     # With an end date, the channels are shown as they stood on that day.
-    contacts = analysis.channels(opened, a, b, as_of=last)
+    contacts = cached.get(analysis.channels, opened, a, b, as_of=last)
     drawn = chart.layout(_periods(timeline), forward=f"{a}→{b}", backward=f"{b}→{a}")
-    return render(request, "pair.html", a=a, b=b, by=by, since=since or "", until=until or "",
-                  chart=drawn, channels=views.result_dict(contacts))
+    return cached.mark(
+        render(request, "pair.html", a=a, b=b, by=by, since=since or "", until=until or "",
+               chart=drawn, channels=views.result_dict(contacts))
+    )
 
 
 @router.get("/events", response_class=HTMLResponse)
 def events(
-    request: Request, opened: StoreDep, chosen: FiltersDep, page: PageNumber = 1
+    request: Request,
+    opened: StoreDep,
+    chosen: FiltersDep,
+    cached: SummariesDep,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     paging = views.Page(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    result = views.events_page(opened, chosen, paging, order="newest")
+    result = views.events_page(opened, chosen, paging, order="newest", summaries=cached)
     form = {key: request.query_params.get(key, "") for key in
             ("dyad", "since", "until", "code", "actor")}
-    return render(request, "events.html", result=result, form=form, page=page,
-                  pages=_page_links(request, page, result["total"]))
+    return cached.mark(
+        render(request, "events.html", result=result, form=form, page=page,
+               pages=_page_links(request, page, result["total"]))
+    )
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse)
@@ -121,19 +132,27 @@ def article(
 
 @router.get("/actors/{actor_code}", response_class=HTMLResponse)
 def actor(
-    request: Request, actor_code: params.ActorCode, opened: StoreDep, page: PageNumber = 1
+    request: Request,
+    actor_code: params.ActorCode,
+    opened: StoreDep,
+    cached: SummariesDep,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     paging = views.Page(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    result = views.actor_view(opened, actor_code.upper(), paging)
-    return render(request, "actor.html", result=result, page=page,
-                  pages=_page_links(request, page, result["total"]))
+    result = views.actor_view(opened, actor_code.upper(), paging, cached)
+    return cached.mark(
+        render(request, "actor.html", result=result, page=page,
+               pages=_page_links(request, page, result["total"]))
+    )
 
 
 @router.get("/actors", response_class=HTMLResponse)
-def actors(request: Request, opened: StoreDep, country: params.Country = None) -> HTMLResponse:
+def actors(
+    request: Request, opened: StoreDep, cached: SummariesDep, country: params.Country = None
+) -> HTMLResponse:
     chosen = country.upper() if country else None
-    top = views.result_dict(analysis.top_actors(opened, country=chosen, limit=50))
-    return render(request, "actors.html", actors=top, country=chosen or "")
+    top = views.result_dict(cached.get(analysis.top_actors, opened, country=chosen, limit=50))
+    return cached.mark(render(request, "actors.html", actors=top, country=chosen or ""))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """What the API returns and the pages show, built once for both: plain JSON-ready dicts from
-the store and the analysis, never HTML."""
+the store and the analysis, never HTML.
+
+The summaries among them (the store's counts, the total of an event list, an actor's counts)
+go through the request's ``Summaries`` (``communique.web.cache``); rows never do."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from communique.errors import InputError
 from communique.store import Filters, Store
 from communique.store import lookup as queries
 from communique.web.article import Highlight, locate, segments
+from communique.web.cache import Summaries
 from communique.web.errors import ApiError, not_found
 
 
@@ -31,7 +35,10 @@ class Page:
         }
 
 
-def events_page(store: Store, filters: Filters, page: Page, *, order: str) -> dict[str, Any]:
+def events_page(
+    store: Store, filters: Filters, page: Page, *, order: str, summaries: Summaries
+) -> dict[str, Any]:
+    """A page of merged events (read every time) and how many there are (a summary)."""
     rows = store.events(
         dyad=filters.dyad,
         since=filters.since,
@@ -42,7 +49,8 @@ def events_page(store: Store, filters: Filters, page: Page, *, order: str) -> di
         offset=page.offset,
         order="oldest" if order == "oldest" else "newest",
     )
-    return {**page.to_dict(queries.count_events(store, filters)), "events": rows}
+    total = summaries.get(queries.count_events, store, filters)
+    return {**page.to_dict(total), "events": rows}
 
 
 def event_detail(store: Store, event_id: str) -> dict[str, Any]:
@@ -90,8 +98,9 @@ def _highlight(store: Store, article: dict[str, Any], event_id: str) -> Highligh
     return locate(article["text"], reports[0], event_id=event_id)
 
 
-def actor_view(store: Store, code: str, page: Page) -> dict[str, Any]:
-    found = queries.actor(store, code)
+def actor_view(store: Store, code: str, page: Page, summaries: Summaries) -> dict[str, Any]:
+    """An actor's names and counts (a summary), and a page of its events."""
+    found = summaries.get(queries.actor, store, code)
     if found is None:
         raise ApiError(
             404,
@@ -102,7 +111,13 @@ def actor_view(store: Store, code: str, page: Page) -> dict[str, Any]:
     return {"actor": found, **page.to_dict(total), "events": rows}
 
 
-def health(store: Store) -> dict[str, Any]:
+def counts(store: Store) -> dict[str, int]:
+    """How many articles, events and reports the store holds (three counts of whole tables)."""
+    return store.counts()
+
+
+def health(store: Store, summaries: Summaries) -> dict[str, Any]:
+    """The database's state; its counts are a summary."""
     from communique import __version__
 
     return {
@@ -112,7 +127,7 @@ def health(store: Store) -> dict[str, Any]:
         "dialect": store.dialect,
         "read_only": store.read_only,
         "schema_version": queries.schema_version(store),
-        "counts": store.counts(),
+        "counts": summaries.get(counts, store),
     }
 
 
