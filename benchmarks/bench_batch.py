@@ -12,17 +12,36 @@ core each worker had (other processes on a shared machine take the rest), and
 Memory: with ``--repeat N`` a longer run follows on two workers: both corpora, N times, each
 copy with new article ids (the text hashed with its copy number), so every copy is coded
 anew. Every ``--sample`` seconds each worker's resident size (VmRSS) is read through
-``client.run``; the table shows them over time, and the peak (VmHWM) at the end.
+``client.run``; the table shows them over time, and the peak (VmHWM) at the end, and the
+resident size once a garbage collection and ``malloc_trim`` have given back what the
+allocator kept.
+
+In one process (``--in-process DOCS``, no Dask): the first DOCS articles of both corpora,
+repeated as needed (each copy with new ids), coded partition by partition as a worker codes
+them (``communique.scale.worker.code_articles``): without a spaCy memory zone, as workers
+do, or with ``--memory-zone``, inside one per partition. After each partition it records the
+resident size (VmRSS), the sizes of the string store and the vocabulary and the lemmatizer's
+cache; at the end, the slope in MB per 1,000 documents (least squares, over all samples and
+over the second half), the floor (a long document lifts one sample, so the least resident
+size of the first and of the last quarter of the samples says more) and a digest of every
+event record, which must be the same with and without zones. Run it once each way, in
+separate processes.
 
 Not a test: run it by hand.
 
     .venv/bin/python benchmarks/bench_batch.py                        # Guardian, 1 vs 2 workers
     .venv/bin/python benchmarks/bench_batch.py --skip-ratio --repeat 3 --json memory.json
+    .venv/bin/python benchmarks/bench_batch.py --in-process 1500 --partition-size 100
+    .venv/bin/python benchmarks/bench_batch.py --in-process 1500 --partition-size 100 \
+        --memory-zone
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
+import hashlib
 import json
 import os
 import sys
@@ -48,6 +67,8 @@ from communique.scale import (
     local_cluster,
     read_inputs,
 )
+from communique.scale.inputs import ReadTally, partitions
+from communique.scale.worker import code_articles
 
 SHARED = Path(os.environ.get("COMMUNIQUE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 GUARDIAN = SHARED / "corpus" / "guardian-2017-2019.jsonl"
@@ -64,8 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--skip-ratio", action="store_true", help="only the memory run")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--in-process", type=int, metavar="DOCS", help="only the one-process memory run"
+    )
+    parser.add_argument(
+        "--memory-zone", action="store_true", help="with --in-process: a zone per partition"
+    )
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"load_average": os.getloadavg()}
+    if args.in_process:
+        figures["in_process"] = in_process(
+            args.in_process, args.partition_size, zone=args.memory_zone
+        )
+        args.skip_ratio, args.repeat = True, 0
     if not args.skip_ratio:
         figures["ratio"] = ratio(_read([args.corpus]), args.partition_size)
     if args.repeat:
@@ -164,9 +196,108 @@ def memory_run(items: Items, partition_size: int, every: float) -> dict[str, Any
             "seconds": round(seconds, 1),
             "articles_per_s": round(tally.articles / seconds, 3),
             "peak_rss_mb": peak_rss(client),
+            # Heap the allocator keeps though Python freed it, given back: what is left is
+            # memory in use.
+            "rss_after_gc_and_malloc_trim_mb": _by_worker(client.run(_trimmed_rss_mb)),
             "output_mb": _sizes(Path(folder)),
             "samples": samples,
         }
+
+
+def in_process(docs: int, partition_size: int, *, zone: bool) -> dict[str, Any]:
+    """Code ``docs`` articles in this process, partition by partition, with or without a
+    memory zone per partition; memory after each partition."""
+    from communique.coder import Coder
+
+    distinct = _read([GUARDIAN, REUTERS])
+    texts = len({item.id for item, _ in distinct if isinstance(item, Article)})
+    copies = -(-docs // texts)
+    items = list(_copies(distinct, copies))
+    start = time.perf_counter()
+    coder = Coder()
+    lemmatizer: Any = coder.nlp.get_pipe("lemmatizer")
+    loaded = time.perf_counter()
+    digest = hashlib.sha256()
+    samples = [_in_process_sample(0, coder, lemmatizer)]
+    done = events = 0
+    tally = ReadTally()
+    for partition in partitions(items, partition_size, tally=tally, on_skip=lambda error: None):
+        articles = partition.articles[: docs - done]
+        for _, found in code_articles(coder, articles, lambda error: None, memory_zone=zone):
+            events += len(found)
+            for event in found:
+                digest.update(json.dumps(event.to_dict(), sort_keys=True).encode())
+        done += len(articles)
+        samples.append(_in_process_sample(done, coder, lemmatizer))
+        print(json.dumps(samples[-1]), file=sys.stderr)
+        if done >= docs:
+            break
+    seconds = time.perf_counter() - loaded
+    gc.collect()
+    trimmed = _malloc_trim()
+    half = samples[len(samples) // 2 :]
+    quarter = max(1, (len(samples) - 1) // 4)
+    return {
+        "memory_zone": zone,
+        "docs": done,
+        "distinct_texts": texts,
+        "partition_size": partition_size,
+        "events": events,
+        "events_sha256": digest.hexdigest(),
+        "model_load_s": round(loaded - start, 1),
+        "seconds": round(seconds, 1),
+        "rss_start_mb": samples[0]["rss_mb"],
+        "rss_end_mb": samples[-1]["rss_mb"],
+        "rss_max_sampled_mb": max(sample["rss_mb"] for sample in samples),
+        "rss_after_gc_and_malloc_trim_mb": _status_mb("VmRSS") if trimmed else None,
+        "peak_rss_mb": _status_mb("VmHWM"),
+        "slope_mb_per_1000_docs": _slope(samples),
+        "slope_second_half_mb_per_1000_docs": _slope(half),
+        # The resident size between long documents (a long one lifts it for a sample): the
+        # least of the first and of the last quarter of the samples, the first left out.
+        "floor_start_mb": min(sample["rss_mb"] for sample in samples[1:][:quarter]),
+        "floor_end_mb": min(sample["rss_mb"] for sample in samples[-quarter:]),
+        "samples": samples,
+    }
+
+
+def _in_process_sample(done: int, coder: Any, lemmatizer: Any) -> dict[str, Any]:
+    return {
+        "docs": done,
+        "rss_mb": _status_mb("VmRSS"),
+        "strings": len(coder.nlp.vocab.strings),
+        "lexemes": len(coder.nlp.vocab),
+        "lemma_cache": len(getattr(lemmatizer, "cache", {})),
+    }
+
+
+def _slope(samples: list[dict[str, Any]]) -> float | None:
+    """Least-squares slope of resident size over documents, in MB per 1,000 documents."""
+    if len(samples) < 2:
+        return None
+    xs = [sample["docs"] for sample in samples]
+    ys = [sample["rss_mb"] for sample in samples]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if not spread:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return round(slope * 1000, 1)
+
+
+def _malloc_trim() -> bool:
+    """Give freed heap pages back to the system (glibc only): what is left is in use."""
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0) or True)
+    except (OSError, AttributeError):
+        return False
+
+
+def _trimmed_rss_mb() -> float:
+    """Resident size after a garbage collection and ``malloc_trim`` (run on each worker)."""
+    gc.collect()
+    _malloc_trim()
+    return _status_mb("VmRSS")
 
 
 def _sizes(folder: Path) -> dict[str, float]:

@@ -28,11 +28,13 @@ from communique.ingest.documents import ReadOptions
 from communique.ingest.readers import read_sources
 from communique.records import Article
 from communique.scale import coder_loads, event_from_row
+from communique.scale.worker import code_articles
 from communique.store import Store
 from tests.conftest import shared_file
 
 CORPORA = ("corpus/guardian-2017-2019.jsonl", "corpus/reuters-1987-politics.jsonl")
 SUBSET = 60  # documents from the top of each corpus
+ZONE_SUBSET = 20  # of which, coded again inside a spaCy memory zone
 PARTITION = "10"
 FULL = os.environ.get("COMMUNIQUE_FULL") == "1"
 
@@ -87,6 +89,11 @@ def reference(coder: Coder, subset: list[Path]) -> dict[str, dict[str, Any]]:
     return single_process(coder, subset)
 
 
+def profiling(dask_worker: Any) -> list[str]:
+    """The profiler's periodic callbacks a worker runs (run it with ``client.run``)."""
+    return sorted(name for name in dask_worker.periodic_callbacks if name.startswith("profile"))
+
+
 def batch(*args: str) -> Result:
     return CliRunner().invoke(cli, ["batch", *args])
 
@@ -110,6 +117,34 @@ def assert_same_events(folder: Path, reference: dict[str, dict[str, Any]]) -> No
     assert not different, f"{len(different)} events differ, e.g. {different[:3]}"
 
 
+def test_a_spacy_memory_zone_changes_no_event(
+    coder: Coder, subset: list[Path], reference: dict[str, dict[str, Any]]
+) -> None:
+    """``code_articles(memory_zone=True)`` (off in the workers: it saved no memory, see
+    docs/benchmarks.md) gives the events of a run without one, and the pipeline codes as
+    before once the zone has freed what it added. The first ``ZONE_SUBSET`` documents of each
+    corpus; with ``COMMUNIQUE_FULL=1``, all ``SUBSET``."""
+    articles: dict[str, Article] = {}
+    for file in subset:
+        taken = 0
+        for item in read_sources([file], ReadOptions()):
+            if isinstance(item, Article) and taken < (SUBSET if FULL else ZONE_SUBSET):
+                taken += 1
+                articles.setdefault(item.id, item)
+
+    def fail(error: Exception) -> None:
+        raise error
+
+    coded = code_articles(coder, list(articles.values()), fail, memory_zone=True)
+    events = {event.event_id: event.to_dict() for _, found in coded for event in found}
+    expected = {key: event for key, event in reference.items() if event["article_id"] in articles}
+    assert events == expected and len(expected) > 20
+    first, found = coded[0]
+    assert [event.to_dict() for event in coder.code_article(first)] == [
+        event.to_dict() for event in found
+    ]
+
+
 def test_two_workers_give_the_events_of_one_process(
     client: Client, subset: list[Path], reference: dict[str, dict[str, Any]], tmp_path: Path
 ) -> None:
@@ -122,6 +157,8 @@ def test_two_workers_give_the_events_of_one_process(
     assert f"events: {len(reference)}" in result.output
     # The model was loaded once per worker, not once per partition.
     assert set(client.run(coder_loads).values()) == {1}
+    # The plugin stopped Dask's statistical profiler (its history grows with every second).
+    assert set(map(tuple, client.run(profiling).values())) == {()}
     # Months are Hive partitions; every partition's marker is there.
     assert all(path.name.startswith("month=") for path in (out / "events").iterdir())
     assert len(list((out / "_done").glob("*.json"))) == 12

@@ -135,7 +135,9 @@ def register(cli: click.Group) -> None:
             click.echo(f"communique: skipped {message}", err=True)
         if not quiet:
             _summary(tally, loaded)
-        if tally.failed or (tally.articles == 0 and tally.reading.read > 0):
+        if tally.stopped:
+            _stopped(tally)
+        if tally.failed or tally.stopped or (tally.articles == 0 and tally.reading.read > 0):
             sys.exit(1)
 
 
@@ -153,7 +155,10 @@ class _Run:
         from communique import cli as base
         from communique.ingest.documents import ReadOptions
         from communique.scale import Batch, Progress, batch_client, count_inputs, read_inputs
+        from communique.scale.output import prepare_output
 
+        # Before any cluster starts: a folder that cannot be written fails at once.
+        prepare_output(self.options.output)
         total = count_inputs(list(self.sources), self.glob)
         parts = math.ceil(total / self.options.partition_size) if total is not None else None
         tally = base.Tally()
@@ -229,12 +234,23 @@ def _summary(tally: Any, loaded: dict[str, Any] | None) -> None:
             f"({loaded['reports']} reports)",
             err=True,
         )
-    if tally.failed:
+    if tally.failed and not tally.stopped:
         click.echo(
             f"communique: {base._plural(len(tally.failed), 'partition')} failed (listed above); "
             "run the same command again to retry them",
             err=True,
         )
+
+
+def _stopped(tally: Any) -> None:
+    """The run stopped because the output folder cannot take writes: why, and what to do."""
+    cancelled = f"; {tally.cancelled} waiting partitions cancelled" if tally.cancelled else ""
+    click.echo(
+        f"communique: stopped: {tally.stopped}{cancelled}. The partitions finished so far are "
+        "kept; make room or make the folder writable, then run the same command again to "
+        "code the rest",
+        err=True,
+    )
 
 
 __all__ = ["register"]

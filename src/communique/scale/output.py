@@ -10,14 +10,23 @@ DIR/_done/<partition>.json                        written last: the partition is
 
 Every file is written under a hidden temporary name in its own folder and then renamed over
 the final name (``os.replace`` is atomic on one file system), so a reader never sees half a
-file, and a partition coded twice (a retry, a re-run) writes the same names again. Readers
-such as ``pyarrow.dataset`` pass over the hidden and ``_`` names.
+file, and a partition coded twice (a retry, a re-run) writes the same names again. A write
+that fails (a full disk) removes its temporary file. Readers such as ``pyarrow.dataset`` pass
+over the hidden and ``_`` names.
+
+A folder that cannot take writes at all (read-only, full, not permitted) is an
+``OutputFolderError`` naming the folder: the client checks for one before it starts
+(``prepare_output``), and a worker that meets one while writing raises it, so that the run
+stops instead of coding partitions nobody can store.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -31,6 +40,22 @@ from communique.records import Article, Event
 from communique.store.rows import event_from_report, report_row
 
 Coded = list[tuple[Article, list[Event]]]
+
+
+class OutputFolderError(CommuniqueError):
+    """The output folder cannot be written: read-only, full, or not permitted."""
+
+
+# Errors that concern the folder (its file system, its permissions), not one partition.
+FOLDER_ERRORS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+NOT_WRITABLE = "cannot write to the output folder {folder}: {reason}"
+PROBE_BYTES = 64 * 1024  # what a check writes: a disk that cannot take this is full
 
 UNKNOWN_MONTH = "unknown"
 MANIFEST = "_batch.json"
@@ -128,29 +153,86 @@ def _article_row(article: Article, events: list[Event]) -> dict[str, Any]:
 def write_atomically(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, temporary)
-    os.replace(temporary, path)
+    try:
+        pq.write_table(table, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        _discard(temporary)  # half a file (a full disk): never left behind
+        raise
 
 
 def write_text_atomically(text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        _discard(temporary)
+        raise
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def folder_error(folder: Path, error: OSError) -> OutputFolderError | None:
+    """The error to report when ``error`` (met writing into ``folder``) concerns the whole
+    folder: a full or read-only disk, no permission. None for other errors."""
+    reason = FOLDER_ERRORS.get(error.errno or 0)
+    if reason is None:
+        return None
+    # The system's words, not pyarrow's ("Error writing bytes to file. Detail: …").
+    detail = os.strerror(error.errno or 0) + (f": {error.filename}" if error.filename else "")
+    return OutputFolderError(NOT_WRITABLE.format(folder=folder, reason=f"{reason} ({detail})"))
+
+
+def prepare_output(folder: Path) -> None:
+    """Create ``folder`` and check that it takes a write of some size, before any coding.
+
+    Permission bits are honoured even for root, who could write anyway (as the store does for
+    database files): a folder made read-only was made so on purpose."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        mode = folder.stat().st_mode
+        if not mode & 0o222 or not os.access(folder, os.W_OK):
+            reason = f"it is read-only (permissions {stat.filemode(mode)})"
+            raise OutputFolderError(NOT_WRITABLE.format(folder=folder, reason=reason))
+        probe = folder / f".communique-probe.{os.getpid()}.tmp"
+        try:
+            with probe.open("wb") as file:
+                file.write(b"\0" * PROBE_BYTES)
+                file.flush()
+                os.fsync(file.fileno())
+        finally:
+            probe.unlink(missing_ok=True)
+    except OSError as error:
+        found = folder_error(folder, error)
+        if found is not None:
+            raise found from error
+        reason = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+        raise OutputFolderError(NOT_WRITABLE.format(folder=folder, reason=reason)) from error
 
 
 def remove_leftovers(folder: Path) -> int:
     """Remove the temporary files of writes that never finished (a worker killed while it
-    wrote); how many. Only when no task of the run is left, or one could be writing."""
+    wrote); how many. Only when no task of the run is left, or one could be writing. Best
+    effort: a folder that has turned read-only keeps them (readers pass over them)."""
     leftovers = [
         path
         for part in ("events", "articles", DONE)
         for path in (folder / part).rglob(".*.tmp")
         if path.is_file()
     ]
+    removed = 0
     for path in leftovers:
-        path.unlink(missing_ok=True)
-    return len(leftovers)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            continue
+        removed += 1
+    return removed
 
 
 def marker_path(folder: Path, name: str) -> Path:
@@ -179,7 +261,13 @@ def check_manifest(folder: Path, options: dict[str, Any]) -> None:
         if theirs != ours:
             raise CommuniqueError(OTHER_OPTIONS.format(folder=folder, theirs=theirs, ours=ours))
         return
-    write_text_atomically(ours, path)
+    try:
+        write_text_atomically(ours, path)
+    except OSError as error:
+        found = folder_error(folder, error)
+        if found is None:
+            raise
+        raise found from error
 
 
 def read_partition(folder: Path, name: str, months: Sequence[str]) -> Coded:

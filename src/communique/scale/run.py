@@ -4,7 +4,11 @@ The client reads the input and submits partitions, keeping only a few more in fl
 there are workers, so memory stays flat whatever the size of the input. A partition whose
 completion marker exists is not submitted (resume). A task is retried ``retries`` times (a
 worker that dies takes its task with it; Dask gives it to another); one that still fails is
-reported with its range of the input, and the others go on.
+reported with its range of the input, and the others go on, except when it failed because
+the output folder cannot take writes (full, read-only): then no partition is submitted any
+more, those waiting are cancelled, and the run ends with ``tally.stopped`` saying why.
+Finished partitions are listed in input order, whatever order they ended in, so that loading
+them into a database is the same every run.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from communique.errors import InputError
 from communique.records import Article
 from communique.scale.inputs import Partition, Position, ReadTally, partitions
 from communique.scale.output import (
+    OutputFolderError,
     check_manifest,
+    prepare_output,
     read_marker,
     read_partition,
     remove_leftovers,
@@ -52,6 +58,8 @@ class BatchTally:
     skipped: list[str] = field(default_factory=list)  # articles the coder could not code
     reading: ReadTally = field(default_factory=ReadTally)
     finished: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, months)
+    stopped: str | None = None  # why the run stopped early: the output folder's error
+    cancelled: int = 0  # partitions submitted, then cancelled when the run stopped
 
 
 @dataclass(frozen=True)
@@ -71,21 +79,29 @@ class Batch:
         self.options = options
         self.progress = progress
         self.tally = BatchTally()
-        self._pending: dict[str, Partition] = {}
+        self._pending: dict[str, tuple[Partition, Future[Any]]] = {}
+        self._order: dict[str, int] = {}  # partition name: its place in the input
 
     def run(self, items: Iterable[tuple[Article | InputError, Position]]) -> BatchTally:
+        prepare_output(self.options.output)
         check_manifest(self.options.output, self.options.coder)
         self.client.register_plugin(CoderPlugin(self.options.coder))
         # Any: distributed leaves as_completed's methods unannotated.
         finished: Any = as_completed()  # type: ignore[no-untyped-call]
         for partition in self._partitions(items):
+            if self.tally.stopped:
+                break
+            self._order.setdefault(partition.name, len(self._order))
             if not self._resumed(partition):
                 finished.add(self._submit(partition))
-                while finished.count() >= self._in_flight_limit():
+                while finished.count() >= self._in_flight_limit() and not self.tally.stopped:
                     self._collect(next(finished))
         for future in finished:
+            if self.tally.stopped:
+                self._cancel_pending()
             self._collect(future)
         remove_leftovers(self.options.output)
+        self.tally.finished.sort(key=lambda done: self._order.get(done[0], len(self._order)))
         return self.tally
 
     def _partitions(
@@ -118,8 +134,7 @@ class Batch:
         # into two folders are two tasks.
         folder = hashlib.sha256(str(self.options.output.resolve()).encode()).hexdigest()[:8]
         key = f"communique-partition-{partition.name}-{folder}"
-        self._pending[key] = partition
-        return self.client.submit(
+        future = self.client.submit(
             code_partition,
             partition,
             str(self.options.output),
@@ -127,19 +142,33 @@ class Batch:
             key=key,
             retries=self.options.retries,
         )
+        self._pending[key] = (partition, future)
+        return future
 
     def _collect(self, future: Future[Any]) -> None:
-        partition = self._pending.pop(str(future.key))
-        if future.status != "finished":
-            message = f"{partition.describe()}: {_failure(future)}"
-            self.tally.failed.append(message)
-            self.progress.on_failure(message)
-        else:
+        partition, _ = self._pending.pop(str(future.key))
+        if future.status == "finished":
             summary: dict[str, Any] = future.result()
             self.tally.coded += 1
             self._count(summary)
+        elif future.status == "cancelled" and self.tally.stopped:
+            self.tally.cancelled += 1
+        else:
+            error = _error(future)
+            message = f"{partition.describe()}: {type(error).__name__}: {error}"
+            self.tally.failed.append(message)
+            self.progress.on_failure(message)
+            if isinstance(error, OutputFolderError) and not self.tally.stopped:
+                self.tally.stopped = str(error)
         future.release()  # type: ignore[no-untyped-call]  # the scheduler may forget it
         self.progress.on_partition(len(partition.articles))
+
+    def _cancel_pending(self) -> None:
+        """Cancel the partitions not yet ended: the output folder cannot take them. One a
+        worker is coding runs to its end (its files and marker are whole, or absent)."""
+        waiting = [future for _, future in self._pending.values() if future.status == "pending"]
+        if waiting:
+            self.client.cancel(waiting)  # type: ignore[no-untyped-call]
 
     def _count(self, summary: dict[str, Any]) -> None:
         self.tally.articles += summary["articles"]
@@ -148,12 +177,12 @@ class Batch:
         self.tally.finished.append((summary["partition"], list(summary["months"])))
 
 
-def _failure(future: Future[Any]) -> str:
+def _error(future: Future[Any]) -> BaseException:
     try:
-        error = future.exception()  # type: ignore[no-untyped-call]
+        error: BaseException = future.exception()  # type: ignore[no-untyped-call]
     except Exception as cancelled:  # cancelled: the scheduler or the client went away
         error = cancelled
-    return f"{type(error).__name__}: {error}"
+    return error
 
 
 def load_into_store(
