@@ -52,10 +52,12 @@ from tests.test_ingest_cli import _content, _rows
 SAMPLE_SIZE = 16
 PARTITION_SIZE = "2"
 PARTITIONS = 8  # SAMPLE_SIZE / PARTITION_SIZE: no article of the sample is repeated
-# A worker lives LIFETIME (plus up to 5 s), then its nanny starts a new one; the longer input
-# of that test lasts several lifetimes on two busy cores.
-LIFETIME = "25s"
-LIFETIME_SAMPLE = 60
+# A worker lives LIFETIME (give or take LIFETIME_STAGGER), then its nanny starts a new one.
+# The lifetime must leave a new worker time to load the model (about 3 s) and code; the longer
+# input of that test (about 50 s of coding on two idle cores) lasts several lifetimes.
+LIFETIME = "12s"
+LIFETIME_STAGGER = "2s"
+LIFETIME_SAMPLE = 100
 SUMMARY = re.compile(r"partitions: (\d+) coded, (\d+) already done, (\d+) failed")
 
 
@@ -603,7 +605,7 @@ def test_workers_with_a_lifetime_restart_and_the_output_is_complete(
                         "--lifetime",
                         LIFETIME,
                         "--lifetime-stagger",
-                        "5s",
+                        LIFETIME_STAGGER,
                         "--lifetime-restart",
                     ],
                     env=ENVIRONMENT,
