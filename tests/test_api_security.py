@@ -23,6 +23,7 @@ from communique.web.keys import key_matches
 from communique.web.limits import DEFAULT_BURST, DEFAULT_WRITE_RATE, WriteRate
 from tests.web_support import (  # noqa: F401  (fixtures)
     API_KEY,
+    ARTICLE,
     HOSTILE,
     PROJECT,
     SCRIPT,
@@ -101,18 +102,6 @@ def test_error_pages_escape_what_was_asked(client: TestClient) -> None:
 
 # --------------------------------------------------------------------------------------------
 # Writes need a key
-
-ARTICLE = {
-    "articles": [
-        {
-            "text": "Chinese Foreign Minister Wang Yi met Secretary of State Antony Blinken in "
-            "Rome on Friday.",
-            "date": "2024-07-27",
-            "title": "Wang meets Blinken",
-            "source": "test",
-        }
-    ]
-}
 
 
 @pytest.fixture

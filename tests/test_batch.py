@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,9 @@ PARTITION = "10"
 FULL = os.environ.get("COMMUNIQUE_FULL") == "1"
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[Client]:
+@contextmanager
+def two_workers() -> Iterator[Client]:
+    """A local cluster of two single-threaded worker processes, as ``--workers 2`` starts."""
     with (
         LocalCluster(
             n_workers=2,
@@ -51,6 +53,12 @@ def client() -> Iterator[Client]:
         ) as cluster,
         Client(cluster) as connected,
     ):
+        yield connected
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with two_workers() as connected:
         yield connected
 
 

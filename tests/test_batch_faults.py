@@ -35,7 +35,7 @@ from typing import Any
 import psutil
 import pyarrow.parquet as pq
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from communique.ingest.documents import ReadOptions
 from communique.records import Article
@@ -45,8 +45,8 @@ from communique.scale.output import OutputFolderError
 from communique.scale.worker import code_partition
 from communique.store import Store
 from tests.conftest import shared_file
-from tests.test_batch import output_events, profiling
-from tests.test_faults import COMMUNIQUE, ENVIRONMENT, doctor_report
+from tests.test_batch import output_events, profiling, two_workers
+from tests.test_faults import COMMUNIQUE, ENVIRONMENT, doctor_report, tmpfs
 from tests.test_ingest_cli import _content, _rows
 
 SAMPLE_SIZE = 16
@@ -68,16 +68,7 @@ SUMMARY = re.compile(r"partitions: (\d+) coded, (\d+) already done, (\d+) failed
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
     """Two single-threaded workers, as ``--workers 2`` would start, shared by the module."""
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-        ) as local,
-        Client(local) as client,
-    ):
+    with two_workers() as client:
         yield client
 
 
@@ -362,21 +353,8 @@ def test_a_read_only_output_folder_is_refused_before_any_coding(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs of our own, resized and remounted by the test (needs root)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root")
-    folder = tmp_path / "disk"
-    folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "64m") as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def remount(folder: Path, options: str) -> bool:

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -240,15 +241,15 @@ def _wait_for_no_backend(engine: Engine) -> None:
 # A full disk
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 400 KiB tmpfs: room for some of the sample's articles (about half), not all."""
+@contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """``folder`` (made here) as a tmpfs of ``size`` until the block ends; the test is
+    skipped where mounting is not possible (it needs root)."""
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs to fill up needs root")
-    folder = tmp_path / "tiny"
+        pytest.skip("mounting a small tmpfs needs root")
     folder.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(folder)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
         capture_output=True,
         text=True,
     )
@@ -258,6 +259,13 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 400 KiB tmpfs: room for some of the sample's articles (about half), not all."""
+    with tmpfs(tmp_path / "tiny", "400k") as folder:
+        yield folder
 
 
 def test_a_full_disk_stops_the_ingest_clearly_and_loses_nothing(

@@ -30,19 +30,14 @@ from fastapi.testclient import TestClient
 from communique.cli import cli
 from communique.store import Store
 from communique.web import create_app, hash_key
-from tests.web_support import API_KEY, copy_store, free_port, web_db  # noqa: F401  (a fixture)
+from tests.web_support import (  # noqa: F401  (a fixture)
+    API_KEY,
+    ARTICLE,
+    copy_store,
+    free_port,
+    web_db,
+)
 
-ARTICLE = {
-    "articles": [
-        {
-            "text": "Chinese Foreign Minister Wang Yi met Secretary of State Antony Blinken in "
-            "Rome on Friday.",
-            "date": "2024-07-27",
-            "title": "Wang meets Blinken",
-            "source": "test",
-        }
-    ]
-}
 ANALYSES = [
     ["dyad", "USA", "CHN", "--format", "json"],
     ["channels", "USA", "CHN", "--format", "json"],

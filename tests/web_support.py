@@ -132,3 +132,17 @@ def raw_get(port: int, target: str) -> tuple[int, bytes]:
             answer += chunk
     status_line = answer.split(b"\r\n", 1)[0].split()
     return int(status_line[1]), answer
+
+
+# One article to post through POST /api/articles.
+ARTICLE = {
+    "articles": [
+        {
+            "text": "Chinese Foreign Minister Wang Yi met Secretary of State Antony Blinken in "
+            "Rome on Friday.",
+            "date": "2024-07-27",
+            "title": "Wang meets Blinken",
+            "source": "test",
+        }
+    ]
+}
