@@ -429,20 +429,25 @@ def test_posted_articles_and_cli_ingest_write_together(
     answers: list[dict[str, Any]] = []
     while_ingesting = 0
     Store.open(db).close()
-    ingest = start_ingest(articles_file, db, tmp_path / "ingest.log")
     with serving(db, tmp_path / "serve.log", key_file=key_file) as server, \
             Readers(server.base_url) as readers, \
             httpx.Client(base_url=server.base_url, timeout=120,
                          headers={"X-API-Key": API_KEY}) as client:
-        # The server loads its coder on the first post while the CLI loads its own; then
-        # both write: a post every two seconds (within the default write rate).
+        # The server loads its coder on the first post; only then does the CLI ingest start,
+        # so that the two write together (a CLI ingest of short articles is over in
+        # seconds): a post every two seconds (within the default write rate).
+        ingest: subprocess.Popen[bytes] | None = None
         for number in range(0, POSTED, 2):
             sent = time.monotonic()
             answer = client.post("/api/articles", json={"articles": posts[number:number + 2]})
             assert answer.status_code == 200, answer.text
             answers.append(answer.json())
-            while_ingesting += ingest.poll() is None
+            if ingest is None:
+                ingest = start_ingest(articles_file, db, tmp_path / "ingest.log")
+            else:
+                while_ingesting += ingest.poll() is None
             time.sleep(max(0.0, 2.1 - (time.monotonic() - sent)))
+        assert ingest is not None
         summary = finish_ingest(ingest, tmp_path / "ingest.log")
     assert not readers.failures, readers.failures[:5]
     assert not still_stored(db, readers.superseded), "answered 404, yet stored"
