@@ -425,3 +425,11 @@ def test_a_later_entry_for_the_same_phrase_replaces_an_earlier_one(tmp_path: Pat
     entry = index.lookup("Zenda")
     assert entry is not None
     assert (entry.default, entry.where) == ("RURGOV", "second.actors:1")
+
+
+def test_a_substitution_that_names_itself_is_one_problem(tmp_path: Path) -> None:
+    """Found by fuzzing: a set whose words hold its own marker recursed without end."""
+    text = "!WORKER! = DOCK!WORKER!, PORT\nHARBOUR!WORKER! [~BUS]\nTEA_PICKER [AGR~]\n"
+    path, dictionary = agents_file(tmp_path, text)
+    assert [(p.path, p.line) for p in dictionary.problems] == [(path, 2)]
+    assert "does !WORKER! name itself?" in dictionary.problems[0].message

@@ -387,15 +387,25 @@ def _agent_forms(content: str, substitutions: dict[str, list[str]]) -> Iterator[
             yield plural.strip(), code
 
 
-def _substitute(phrase: str, substitutions: dict[str, list[str]]) -> list[str]:
+# Markers replaced in one phrase at most (a substitution whose words name a marker again
+# would otherwise recurse without end).
+MAX_SUBSTITUTIONS = 20
+
+
+def _substitute(phrase: str, substitutions: dict[str, list[str]], depth: int = 0) -> list[str]:
     marker = re.search(r"![A-Z]+!", phrase)
     if marker is None:
         return [phrase]
+    if depth >= MAX_SUBSTITUTIONS:
+        raise ValueError(
+            f"more than {MAX_SUBSTITUTIONS} substitutions in one phrase "
+            f"(does {marker.group(0)} name itself?)"
+        )
     words = substitutions.get(marker.group(0))
     if words is None:
         raise ValueError(f"the substitution {marker.group(0)} is not defined above this line")
     forms = [phrase[: marker.start()] + word + phrase[marker.end() :] for word in words]
-    return [result for form in forms for result in _substitute(form, substitutions)]
+    return [result for form in forms for result in _substitute(form, substitutions, depth + 1)]
 
 
 def regular_plural(phrase: str) -> str:
