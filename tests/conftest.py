@@ -29,6 +29,14 @@ def shared_file(relative: str) -> Path:
     return path
 
 
+def guardian_sample(path: Path, count: int) -> Path:
+    """The first ``count`` articles of the shared Guardian corpus, written to ``path`` as
+    JSON Lines (or a skip saying why the corpus is missing)."""
+    lines = shared_file("corpus/guardian-2017-2019.jsonl").read_text(encoding="utf-8")
+    path.write_text("\n".join(lines.splitlines()[:count]) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def coder() -> Coder:
     return Coder()

@@ -44,7 +44,7 @@ from communique.scale.inputs import make_partition
 from communique.scale.output import OutputFolderError
 from communique.scale.worker import code_partition
 from communique.store import Store
-from tests.conftest import shared_file
+from tests.conftest import guardian_sample
 from tests.test_batch import output_events, profiling, two_workers
 from tests.test_faults import COMMUNIQUE, ENVIRONMENT, doctor_report, tmpfs
 from tests.test_ingest_cli import _content, _rows
@@ -74,11 +74,7 @@ def cluster() -> Iterator[Client]:
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    corpus = shared_file("corpus/guardian-2017-2019.jsonl")
-    lines = corpus.read_text(encoding="utf-8").splitlines()[:SAMPLE_SIZE]
-    path = tmp_path_factory.mktemp("sample") / "sample.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return guardian_sample(tmp_path_factory.mktemp("sample") / "sample.jsonl", SAMPLE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -532,10 +528,7 @@ def test_workers_with_a_lifetime_restart_and_the_output_is_complete(
     model through the plugin, and the output is that of a cluster without restarts: complete,
     nothing twice. (``LIFETIME`` must exceed the time a worker takes to load the model, or a
     worker would never code anything.)"""
-    corpus = shared_file("corpus/guardian-2017-2019.jsonl")
-    lines = corpus.read_text(encoding="utf-8").splitlines()[:LIFETIME_SAMPLE]
-    longer = tmp_path / "longer.jsonl"
-    longer.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    longer = guardian_sample(tmp_path / "longer.jsonl", LIFETIME_SAMPLE)
     # The reference: the same input on the module's cluster, whose workers live on.
     expected = communique_batch(longer, tmp_path / "expected", *on(cluster))
     assert expected.returncode == 0, expected.stderr

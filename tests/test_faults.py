@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from tests.conftest import PROJECT, shared_file
+from tests.conftest import PROJECT, guardian_sample
 from tests.postgres import fresh_database, postgres_url  # noqa: F401  (a fixture)
 from tests.test_doctor import downgrade_to_version_1, fill, report_of, stored_items
 from tests.test_ingest_cli import _content, _rows, _wait_for_some_articles
@@ -66,11 +66,7 @@ def digest(path: Path) -> str:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A few real news articles, long enough for an ingest to be killed part-way."""
-    corpus = shared_file("corpus/guardian-2017-2019.jsonl")
-    lines = corpus.read_text(encoding="utf-8").splitlines()[:SAMPLE_SIZE]
-    path = tmp_path_factory.mktemp("sample") / "sample.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return guardian_sample(tmp_path_factory.mktemp("sample") / "sample.jsonl", SAMPLE_SIZE)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from communique.cli import cli
-from tests.conftest import PROJECT, shared_file
+from tests.conftest import PROJECT, guardian_sample
 
 EXAMPLES = PROJECT / "examples" / "articles.jsonl"
 
@@ -109,10 +109,7 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_killed_ingest_resumes_without_duplicates_or_losses(tmp_path: Path) -> None:
-    corpus = shared_file("corpus/guardian-2017-2019.jsonl")
-    sample = tmp_path / "sample.jsonl"
-    lines = corpus.read_text(encoding="utf-8").splitlines()[:24]
-    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sample = guardian_sample(tmp_path / "sample.jsonl", 24)
     whole, killed = tmp_path / "whole.db", tmp_path / "killed.db"
     executable = str(Path(sys.executable).parent / "communique")
     command = [executable, "ingest", str(sample), "--batch-size", "3", "--quiet", "--db"]
