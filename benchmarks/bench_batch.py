@@ -48,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_ratio:
         figures["ratio"] = ratio(_read([args.corpus]), args.partition_size)
     if args.repeat:
-        items = list(_copies(_read([GUARDIAN, REUTERS]), args.repeat))
-        figures["memory"] = memory_run(items, args.partition_size, args.sample)
+        # Copies are made as partitions are submitted: 100 copies would hold 300 MB of text.
+        copies = _copies(_read([GUARDIAN, REUTERS]), args.repeat)
+        figures["memory"] = memory_run(copies, args.partition_size, args.sample)
     figures["load_average_after"] = os.getloadavg()
     print(json.dumps(figures, indent=2))
     if args.json:
@@ -165,7 +166,9 @@ def timed_run(items: Items, partition_size: int, workers: int) -> dict[str, Any]
     return result
 
 
-def memory_run(items: Items, partition_size: int, every: float) -> dict[str, Any]:
+def memory_run(
+    items: Iterable[tuple[Article | InputError, Position]], partition_size: int, every: float
+) -> dict[str, Any]:
     with (
         local_cluster(2) as cluster,
         Client(cluster) as client,
@@ -176,16 +179,25 @@ def memory_run(items: Items, partition_size: int, every: float) -> dict[str, Any
         samples: list[dict[str, Any]] = []
         stop = threading.Event()
         start = time.perf_counter()
+        batch = Batch(client, options, Progress())
 
         def sample() -> None:
+            # Each sample is printed as it is taken, so a run stopped early still says how
+            # far it got and how large the workers were on the way.
             while not stop.wait(every):
-                rss = client.run(_status_mb, "VmRSS")
-                samples.append({"t": round(time.perf_counter() - start), "rss_mb": _by_worker(rss)})
-                print(json.dumps(samples[-1]), file=sys.stderr)
+                samples.append(
+                    {
+                        "t": round(time.perf_counter() - start),
+                        "articles": batch.tally.articles,
+                        "rss_mb": _by_worker(client.run(_status_mb, "VmRSS")),
+                        "peak_mb": peak_rss(client),
+                    }
+                )
+                print(json.dumps(samples[-1]), file=sys.stderr, flush=True)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        tally = Batch(client, options, Progress()).run(items)
+        tally = batch.run(items)
         seconds = time.perf_counter() - start
         stop.set()
         sampler.join()

@@ -1,9 +1,10 @@
 """``communique batch`` on a real two-worker Dask cluster with the real model.
 
 The events must be those of one process: ``Coder.code_documents`` over the same articles.
-The default suite codes a fixed subset, the first ``SUBSET`` documents of each shared corpus
-(every worker loads the model once for the whole module); ``COMMUNIQUE_FULL=1`` also runs the
-whole of both corpora (1,111 documents, several minutes on two cores).
+Most tests code a fixed subset, the first ``SUBSET`` documents of each shared corpus (every
+worker loads the model once for the whole module); one codes the whole of both corpora (1,111
+documents, several minutes on two cores). ``COMMUNIQUE_FULL=1`` also codes the whole subset,
+not only its first ``ZONE_SUBSET`` documents, inside a spaCy memory zone.
 """
 
 from __future__ import annotations
@@ -275,7 +276,6 @@ def test_loading_the_database_counts_as_ingest_does(
     assert Store.open(str(loaded)).counts() == expected
 
 
-@pytest.mark.skipif(not FULL, reason="the whole corpora take minutes: set COMMUNIQUE_FULL=1")
 def test_the_whole_corpora_give_the_events_of_one_process(
     client: Client, coder: Coder, tmp_path: Path
 ) -> None:
