@@ -29,12 +29,18 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-def guardian_sample(path: Path, count: int) -> Path:
-    """The first ``count`` articles of the shared Guardian corpus, written to ``path`` as
-    JSON Lines (or a skip saying why the corpus is missing)."""
-    lines = shared_file("corpus/guardian-2017-2019.jsonl").read_text(encoding="utf-8")
-    path.write_text("\n".join(lines.splitlines()[:count]) + "\n", encoding="utf-8")
+def corpus_head(relative: str, path: Path, count: int) -> Path:
+    """The first ``count`` lines of a shared JSON Lines corpus, written to ``path`` (or a skip
+    saying why the corpus is missing). Lines end at newlines only, as JSON Lines do."""
+    with shared_file(relative).open(encoding="utf-8", newline="") as lines:
+        head = [line for _, line in zip(range(count), lines, strict=False)]
+    path.write_text("".join(head), encoding="utf-8", newline="")
     return path
+
+
+def guardian_sample(path: Path, count: int) -> Path:
+    """The first ``count`` articles of the shared Guardian corpus, written to ``path``."""
+    return corpus_head("corpus/guardian-2017-2019.jsonl", path, count)
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ from communique.records import Article
 from communique.scale import coder_loads, event_from_row
 from communique.scale.worker import code_articles
 from communique.store import Store
-from tests.conftest import shared_file
+from tests.conftest import corpus_head, shared_file
 
 CORPORA = ("corpus/guardian-2017-2019.jsonl", "corpus/reuters-1987-politics.jsonl")
 SUBSET = 60  # documents from the top of each corpus
@@ -67,15 +67,7 @@ def client() -> Iterator[Client]:
 def subset(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """The first SUBSET lines of each corpus, in files of the test's own (not in the repo)."""
     folder = tmp_path_factory.mktemp("subset")
-    files = []
-    for relative in CORPORA:
-        source = shared_file(relative)
-        with source.open(encoding="utf-8") as lines:
-            head = [line for _, line in zip(range(SUBSET), lines, strict=False)]
-        target = folder / source.name
-        target.write_text("".join(head), encoding="utf-8")
-        files.append(target)
-    return files
+    return [corpus_head(relative, folder / Path(relative).name, SUBSET) for relative in CORPORA]
 
 
 def single_process(coder: Coder, files: list[Path]) -> dict[str, dict[str, Any]]:
